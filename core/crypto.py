@@ -1,0 +1,95 @@
+"""Field encryption for personal data (身份证号, phone numbers) and keyed blind indexes.
+
+AES-256-GCM with a random nonce per value; the key comes from settings.FIELD_ENCRYPTION_KEY (environment),
+never from the repository. A blind index (HMAC-SHA256 with a separate derived key) allows exact lookups and
+uniqueness without storing the plaintext. Masking helpers decide what is shown on screen and in exports.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+PREFIX = "v1:"
+
+
+@lru_cache(maxsize=4)
+def _keys(master_b64: str) -> tuple[bytes, bytes]:
+    if not master_b64:
+        raise ImproperlyConfigured("ZX_FIELD_KEY 未设置：个人敏感数据加密密钥必须通过环境变量提供。")
+    try:
+        master = base64.urlsafe_b64decode(master_b64)
+    except ValueError as exc:
+        raise ImproperlyConfigured("ZX_FIELD_KEY 不是合法的 base64 编码。") from exc
+    if len(master) != 32:
+        raise ImproperlyConfigured("ZX_FIELD_KEY 必须是 32 字节（base64 编码）。")
+
+    def derive(info: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+
+    return derive(b"zhixiao field encryption"), derive(b"zhixiao blind index")
+
+
+def generate_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def encrypt(plaintext: str) -> str:
+    enc_key, _ = _keys(settings.FIELD_ENCRYPTION_KEY)
+    nonce = os.urandom(12)
+    ct = AESGCM(enc_key).encrypt(nonce, plaintext.encode(), None)
+    return PREFIX + base64.urlsafe_b64encode(nonce + ct).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token.startswith(PREFIX):
+        raise ValueError("not an encrypted value")
+    enc_key, _ = _keys(settings.FIELD_ENCRYPTION_KEY)
+    raw = base64.urlsafe_b64decode(token[len(PREFIX) :])
+    return AESGCM(enc_key).decrypt(raw[:12], raw[12:], None).decode()
+
+
+def blind_index(value: str, purpose: str) -> str:
+    """Deterministic keyed digest of a normalised value, for lookup and unique constraints."""
+    _, idx_key = _keys(settings.FIELD_ENCRYPTION_KEY)
+    normalised = value.strip().upper()
+    return hmac.new(idx_key, f"{purpose}:{normalised}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+class EncryptedCharField(models.TextField):
+    """Stores ciphertext; Python code sees plaintext. Never filter on it: use the blind index field."""
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "" or value.startswith(PREFIX):
+            return value
+        return encrypt(value)
+
+
+def mask_id_number(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return value[:2] + "*" * (len(value) - 2)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
