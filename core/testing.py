@@ -1,0 +1,145 @@
+"""A small, complete district for tests: two schools, classes, staff, students and families.
+
+``build_world()`` returns a namespace whose users cover every role, in scope and out of scope:
+school A users must never see school B rows, and the other way round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from django.contrib.auth import get_user_model
+
+from . import idcard, services
+from .models import (
+    Class,
+    Grade,
+    Guardianship,
+    Person,
+    Region,
+    RoleGrant,
+    School,
+    StaffPost,
+    Student,
+    Subject,
+    TeachingAssignment,
+)
+
+PASSWORD = "Zhixiao@2026"
+_seq = {"n": 0}
+
+
+def _next() -> int:
+    _seq["n"] += 1
+    return _seq["n"]
+
+
+def make_person(name: str, *, born: dt.date, gender: str = "1", area: str = "330211", phone: str = "") -> Person:
+    n = _next()
+    # odd sequence digit = male (GB 11643)
+    seq = (n * 2 + (1 if gender == "1" else 0)) % 1000
+    number = idcard.make(area, born, seq)
+    while Person.objects.filter(id_number_index=services.blind_index(f"1:{number}", "id")).exists():
+        seq = (seq + 2) % 1000
+        number = idcard.make(area, born, seq)
+    p = Person(name=name, gender=gender, birth_date=born, id_type="1", id_number=number, phone=phone)
+    p.save()
+    return p
+
+
+def make_user(person: Person | None, username: str, password: str = PASSWORD):
+    User = get_user_model()
+    user = User(username=username, person=person)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def build_world() -> SimpleNamespace:
+    w = SimpleNamespace(password=PASSWORD)
+    region = Region.objects.get(code="330211")
+    w.district = services.district_create(actor=None, region=region, name="镇海区教育局")
+    w.term = services.current_term(district_id=w.district.pk)
+    year = w.term.academic_year.start_year
+    w.math = Subject.objects.get(district=w.district, name="数学")
+    w.chinese = Subject.objects.get(district=w.district, name="语文")
+
+    w.school_a = School.objects.create(
+        district=w.district, code="3133000001", name="镇海区蛟川中学", school_type="junior"
+    )
+    w.school_b = School.objects.create(
+        district=w.district, code="2133000002", name="镇海区骆驼小学", school_type="primary"
+    )
+    w.grade_a = Grade.objects.create(school=w.school_a, stage="junior", entry_year=year)
+    w.grade_b = Grade.objects.create(school=w.school_b, stage="primary", entry_year=year - 2)
+    w.class_a1 = Class.objects.create(school=w.school_a, grade=w.grade_a, number=1)
+    w.class_a2 = Class.objects.create(school=w.school_a, grade=w.grade_a, number=2)
+    w.class_b1 = Class.objects.create(school=w.school_b, grade=w.grade_b, number=1)
+
+    # staff
+    w.district_admin = make_user(make_person("区管理员", born=dt.date(1980, 3, 1)), "dadmin")
+    RoleGrant.objects.create(user=w.district_admin, role="district_admin", district=w.district)
+    w.auditor = make_user(make_person("审计员", born=dt.date(1982, 3, 1)), "auditor")
+    RoleGrant.objects.create(user=w.auditor, role="auditor", district=w.district)
+
+    def staff(name, school, post="teacher", subject=None, username=None):
+        p = make_person(name, born=dt.date(1985, 5, 5), gender="2")
+        StaffPost.objects.create(person=p, school=school, post=post, main_subject=subject)
+        return p, make_user(p, username)
+
+    w.principal_a, w.school_admin_a = staff("张校长", w.school_a, "principal", username="sadmin_a")
+    RoleGrant.objects.create(user=w.school_admin_a, role="school_admin", district=w.district, school=w.school_a)
+    w.principal_b, w.school_admin_b = staff("李校长", w.school_b, "principal", username="sadmin_b")
+    RoleGrant.objects.create(user=w.school_admin_b, role="school_admin", district=w.district, school=w.school_b)
+    w.head_a1, w.head_teacher_a1 = staff("王班主任", w.school_a, subject=w.chinese, username="head_a1")
+    w.class_a1.head_teacher = w.head_a1
+    w.class_a1.save()
+    w.head_a2, w.head_teacher_a2 = staff("赵班主任", w.school_a, subject=w.chinese, username="head_a2")
+    w.class_a2.head_teacher = w.head_a2
+    w.class_a2.save()
+    w.math_a, w.teacher_a = staff("陈老师", w.school_a, subject=w.math, username="teacher_a")
+    TeachingAssignment.objects.create(
+        teacher=w.math_a, klass=w.class_a1, subject=w.math, term=w.term, periods_per_week=5
+    )
+    w.math_b, w.teacher_b = staff("刘老师", w.school_b, subject=w.math, username="teacher_b")
+    TeachingAssignment.objects.create(
+        teacher=w.math_b, klass=w.class_b1, subject=w.math, term=w.term, periods_per_week=5
+    )
+
+    # students and families
+    def student(name, klass, no, born):
+        p = make_person(name, born=born, gender="1" if no % 2 else "2")
+        s = Student.objects.create(
+            person=p, district=w.district, school=klass.school, klass=klass, student_no=f"G{p.id_number}", class_no=no
+        )
+        return s, make_user(p, f"stu{p.pk}")
+
+    w.student_a1, w.student_user_a1 = student("周小明", w.class_a1, 1, dt.date(year - 12, 4, 1))
+    w.student_a1b, _ = student("吴小红", w.class_a1, 2, dt.date(year - 12, 6, 1))
+    w.student_a2, w.student_user_a2 = student("郑小刚", w.class_a2, 1, dt.date(year - 12, 7, 1))
+    w.student_b1, w.student_user_b1 = student("孙小丽", w.class_b1, 1, dt.date(year - 9, 2, 1))
+
+    # Family 1: one parent with a child in each school (多子女跨校).
+    w.parent1_person = make_person("周建国", born=dt.date(1983, 1, 1), phone="13800138001")
+    w.parent1 = make_user(w.parent1_person, "parent1")
+    Guardianship.objects.create(guardian=w.parent1_person, student=w.student_a1, relation="1", is_primary_contact=True)
+    Guardianship.objects.create(guardian=w.parent1_person, student=w.student_b1, relation="1")
+    # Family 2: parent of a school A class 2 child only.
+    w.parent2_person = make_person("郑芳", born=dt.date(1984, 1, 1), gender="2", phone="13800138002")
+    w.parent2 = make_user(w.parent2_person, "parent2")
+    Guardianship.objects.create(guardian=w.parent2_person, student=w.student_a2, relation="2")
+    return w
+
+
+def login(client, user) -> None:
+    """Log in and mark the session as having passed the second factor (for admins)."""
+    client.force_login(user)
+    if hasattr(user, "otp_device"):
+        del user.otp_device
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
