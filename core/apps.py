@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "组织与身份"
 
     def ready(self):
-        from . import permissions, signals  # noqa: F401  (registers role permissions and auth signal handlers)
+        from . import menu_items, permissions, signals  # noqa: F401  (registers permissions, menu and signal handlers)

@@ -65,6 +65,7 @@ def audit_record(
     obj: models.Model | None = None,
     changes: dict | None = None,
     object_type: str = "",
+    object_id: str = "",
     object_repr: str = "",
     result: str = "ok",
     district_id: int | None = None,
@@ -78,6 +79,15 @@ def audit_record(
         d, s = _scope_ids(obj)
         district_id = district_id if district_id is not None else d
         school_id = school_id if school_id is not None else s
+    if district_id is None and actor is not None and getattr(actor, "is_authenticated", False):
+        # Account events (login, tokens) belong to the actor's own district and school.
+        from .scope import grants_for
+
+        grants = grants_for(actor)
+        if grants:
+            district_id = grants[0].district_id
+            schools = {g.school_id for g in grants if g.school_id}
+            school_id = school_id if school_id is not None else (schools.pop() if len(schools) == 1 else None)
     with transaction.atomic():
         head, _ = AuditChainHead.objects.get_or_create(pk=1)
         head = AuditChainHead.objects.select_for_update().get(pk=1)
@@ -90,7 +100,7 @@ def audit_record(
             ip=ip if ip is not None else current_ip.get(),
             action=action,
             object_type=obj._meta.label_lower if obj is not None else object_type,
-            object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+            object_id=str(obj.pk) if obj is not None and obj.pk is not None else object_id,
             object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
             changes=changes or {},
             result=result,

@@ -129,6 +129,9 @@ def build_world() -> SimpleNamespace:
     w.parent2_person = make_person("郑芳", born=dt.date(1984, 1, 1), gender="2", phone="13800138002")
     w.parent2 = make_user(w.parent2_person, "parent2")
     Guardianship.objects.create(guardian=w.parent2_person, student=w.student_a2, relation="2")
+    # One audited write, so the audit log has a school A row to find.
+    services.school_update(actor=w.district_admin, school=w.school_a, short_name="蛟川")
+    w.school_a.refresh_from_db()
     return w
 
 

@@ -5,7 +5,18 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..scope import ScopedQuerySet, grants_for, role_allows
 from .base import ScopedModel
+
+
+class AuditLogQuerySet(ScopedQuerySet):
+    def visible_to(self, user, action: str = "view"):
+        """District-level audit viewers also see platform rows that belong to no district (e.g. failed
+        logins for unknown usernames)."""
+        qs = super().visible_to(user, action)
+        if any(g.level == "district" and role_allows(g.role, "core.auditlog", action) for g in grants_for(user)):
+            qs = qs | self.filter(district_id__isnull=True)
+        return qs
 
 
 class AuditAppendOnlyError(Exception):
@@ -44,6 +55,7 @@ class AuditLog(ScopedModel):
     hash = models.CharField(max_length=64)
 
     scope_paths = {"district": "district_id", "school": "school_id"}
+    objects = AuditLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("审计日志")
