@@ -1,0 +1,206 @@
+"""Pages as users meet them: lists (search, filters, paging, export), forms with bad input, query counts."""
+
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from core.models import AuditLog, Class, Guardianship, School, Student, TeachingAssignment
+from core.testing import login, make_person
+
+
+def client_for(user):
+    c = Client()
+    login(c, user)
+    return c
+
+
+def _rows(response):
+    return re.findall(r"<tr><td", response.content.decode())
+
+
+@pytest.mark.django_db
+def test_student_list_search_and_filter(world):
+    c = client_for(world.district_admin)
+    all_rows = c.get("/people/students/")
+    assert "共 4 条" in all_rows.content.decode()
+    by_name = c.get("/people/students/", {"q": "周小"})
+    assert "周小明" in by_name.content.decode() and "孙小丽" not in by_name.content.decode()
+    by_school = c.get("/people/students/", {"school": world.school_b.pk})
+    body = by_school.content.decode()
+    assert "孙小丽" in body and "周小明" not in body and "共 1 条" in body
+    # the school dropdown lists only schools in scope
+    sa = client_for(world.school_admin_a).get("/people/students/").content.decode()
+    assert world.school_b.name not in sa
+
+
+@pytest.mark.django_db
+def test_htmx_request_gets_only_the_table(world):
+    c = client_for(world.district_admin)
+    response = c.get("/people/students/", {"q": "孙"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="list-table")
+    body = response.content.decode()
+    assert "<html" not in body and "孙小丽" in body
+
+
+@pytest.mark.django_db
+def test_student_list_shows_masked_ids_only(world):
+    body = client_for(world.school_admin_a).get("/people/students/").content.decode()
+    full = world.student_a1.person.id_number
+    assert full not in body
+    assert f"{full[:6]}********{full[-4:]}" in body
+
+
+@pytest.mark.django_db
+def test_excel_export_is_scoped_masked_and_audited(world):
+    c = client_for(world.school_admin_a)
+    response = c.get("/people/students/", {"export": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[0][0] == "姓名"
+    names = {r[0] for r in rows[1:]}
+    assert names == {"周小明", "吴小红", "郑小刚"}  # school A only
+    flat = " ".join(str(v) for r in rows for v in r)
+    assert world.student_a1.person.id_number not in flat
+    assert re.search(r"\d{6}\*{8}\d{3}[\dX]", flat)
+    log = AuditLog.objects.filter(action="export", actor=world.school_admin_a).get()
+    assert log.changes["rows"] == 3
+
+
+@pytest.mark.django_db
+def test_subject_teacher_cannot_export(world):
+    response = client_for(world.teacher_a).get("/people/students/", {"export": "xlsx"})
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_paging(world, settings):
+    settings.ZX_PAGE_SIZE = 2
+    c = client_for(world.district_admin)
+    first = c.get("/people/students/")
+    assert "1 / 2" in first.content.decode() and len(_rows(first)) == 2
+    second = c.get("/people/students/", {"page": 2})
+    assert len(_rows(second)) == 2
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/people/students/", "/people/staff/", "/people/parents/", "/org/classes/", "/org/schools/"]
+)
+def test_list_query_count_does_not_grow_with_rows(world, url):
+    c = client_for(world.district_admin)
+    before = _count_queries(c, url)
+    # add a full class of students with guardians, staff, classes
+    klass = Class.objects.create(school=world.school_a, grade=world.grade_a, number=9)
+    for i in range(30):
+        p = make_person(f"新生{i}", born=world.student_a1.person.birth_date)
+        s = Student.objects.create(
+            person=p,
+            district=world.district,
+            school=world.school_a,
+            klass=klass,
+            student_no=f"L{i:08d}",
+            class_no=i + 1,
+        )
+        Guardianship.objects.create(
+            guardian=make_person(f"家长{i}", born=world.parent1_person.birth_date), student=s, relation="1"
+        )
+    after = _count_queries(c, url)
+    assert after == before, f"{url}: {before} queries with few rows, {after} with many"
+
+
+@pytest.mark.django_db
+def test_school_create_with_bad_code_shows_error_and_writes_nothing(world):
+    c = client_for(world.district_admin)
+    n = School.objects.count()
+    response = c.post("/org/schools/new/", {"name": "新学校", "code": "3433000001", "school_type": "primary"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "前两位应为办学类型代码 21" in body
+    assert School.objects.count() == n
+    ok = c.post("/org/schools/new/", {"name": "新学校", "code": "2133000077", "school_type": "primary"})
+    assert ok.status_code == 302
+    school = School.objects.get(code="2133000077")
+    assert school.campuses.filter(is_main=True).exists()
+    assert AuditLog.objects.filter(action="school.create", object_id=str(school.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_class_create_duplicate_number_is_refused(world):
+    c = client_for(world.school_admin_a)
+    response = c.post(f"/org/grades/{world.grade_a.pk}/classes/new/", {"number": 1})
+    assert response.status_code == 200
+    assert "班号" in response.content.decode() or "已存在" in response.content.decode()
+    assert Class.objects.filter(grade=world.grade_a).count() == 2
+
+
+@pytest.mark.django_db
+def test_head_teacher_change_is_audited_with_before_and_after(world):
+    c = client_for(world.school_admin_a)
+    response = c.post(
+        f"/org/classes/{world.class_a1.pk}/edit/",
+        {"number": 1, "alias": "", "campus": "", "head_teacher": world.math_a.pk},
+    )
+    assert response.status_code == 302
+    world.class_a1.refresh_from_db()
+    assert world.class_a1.head_teacher == world.math_a
+    log = AuditLog.objects.filter(action="class.update").latest("id")
+    assert log.changes["head_teacher"] == [world.head_a1.pk, world.math_a.pk]
+
+
+@pytest.mark.django_db
+def test_teaching_assignment_set_from_class_page(world):
+    c = client_for(world.school_admin_a)
+    c.post(
+        f"/org/classes/{world.class_a2.pk}/assignments/",
+        {"subject": world.math.pk, "teacher": world.math_a.pk, "periods_per_week": 5},
+    )
+    ta = TeachingAssignment.objects.get(klass=world.class_a2, subject=world.math)
+    assert ta.teacher == world.math_a and ta.periods_per_week == 5
+    # the teacher now sees class A2's students
+    body = client_for(world.teacher_a).get("/people/students/").content.decode()
+    assert "郑小刚" in body
+
+
+@pytest.mark.django_db
+def test_parent_binding_reuses_person_by_phone(world):
+    c = client_for(world.head_teacher_a1)
+    response = c.post(
+        f"/people/students/{world.student_a1b.pk}/guardians/new/",
+        {"relation": "1", "name": "周建国", "phone": "13800138001", "id_number": ""},
+    )
+    assert response.status_code == 302
+    g = Guardianship.objects.get(student=world.student_a1b)
+    assert g.guardian == world.parent1_person  # 一人一号: the existing parent, not a new person
+    missing = c.post(f"/people/students/{world.student_a1b.pk}/guardians/new/", {"relation": "2", "name": "某某"})
+    assert "请至少填写手机号或身份证号" in missing.content.decode()
+
+
+@pytest.mark.django_db
+def test_home_pages_are_role_aware(world):
+    assert "在读学生" in client_for(world.district_admin).get("/").content.decode()
+    teacher = client_for(world.teacher_a).get("/").content.decode()
+    assert "本学期任课" in teacher and "在读学生" not in teacher
+    parent = client_for(world.parent1).get("/").content.decode()
+    assert "我的孩子" in parent and "周小明" in parent and "孙小丽" in parent
+    assert 'href="/org/schools/"' not in parent
+    student = client_for(world.student_user_a1).get("/").content.decode()
+    assert "我的任课老师" in student and "陈老师" in student
+
+
+@pytest.mark.django_db
+def test_audit_page_filters(world):
+    c = client_for(world.auditor)
+    body = c.get("/admin/audit/", {"action": "school."}).content.decode()
+    assert "school.update" in body
+    none = c.get("/admin/audit/", {"action": "nothing."}).content.decode()
+    assert "没有符合条件的记录" in none
