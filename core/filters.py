@@ -23,7 +23,12 @@ class ScopedFilterSet(df.FilterSet):
 
 class SchoolFilter(ScopedFilterSet):
     school_type = df.ChoiceFilter(choices=SchoolType.choices, empty_label=_("全部类型"))
-    archived = df.BooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True, label=_("已归档"))
+    status = df.ChoiceFilter(
+        choices=[("active", _("正常")), ("archived", _("已归档"))], method="filter_status", empty_label=_("全部状态")
+    )
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(archived_at__isnull=(value == "active"))
 
     class Meta:
         model = School

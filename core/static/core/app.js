@@ -16,6 +16,7 @@ function zxCharts() {
     var data = JSON.parse(document.getElementById(el.getAttribute("data-chart")).textContent);
     var chart = echarts.init(el);
     chart.setOption({
+      animationDuration: 250,
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 8, bottom: 8, top: 24, containLabel: true },
       xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0, rotate: data.labels.length > 6 ? 30 : 0 } },
