@@ -70,11 +70,11 @@ def roles_of(user) -> set[str]:
     return {g.role for g in grants_for(user)}
 
 
-def _match_level(grant: Grant, paths: dict[str, str]) -> str:
-    """Deepest level of the model that is not below the grant's level."""
+def _match_level(grant: Grant, paths: dict[str, str]) -> str | None:
+    """Deepest level of the model that is not below the grant's level (None: the grant cannot reach it)."""
     rank = LEVEL_RANK[grant.level]
     candidates = [lvl for lvl in paths if LEVEL_RANK[lvl] <= rank]
-    return max(candidates, key=LEVEL_RANK.__getitem__)
+    return max(candidates, key=LEVEL_RANK.__getitem__) if candidates else None
 
 
 def scope_q(user, model: type[models.Model], action: str) -> Q | None:
@@ -86,7 +86,7 @@ def scope_q(user, model: type[models.Model], action: str) -> Q | None:
         if not role_allows(grant.role, label, action):
             continue
         level = _match_level(grant, paths)
-        node = grant.node_id(level)
+        node = grant.node_id(level) if level else None
         if node is not None:
             by_path.setdefault(paths[level], set()).add(node)
     if not by_path:
@@ -111,7 +111,7 @@ def can(user, action: str, obj: models.Model) -> bool:
         if not role_allows(grant.role, label, action):
             continue
         level = _match_level(grant, paths)
-        node = grant.node_id(level)
+        node = grant.node_id(level) if level else None
         if node is not None and _resolve(obj, paths[level]) == node:
             return True
     return False

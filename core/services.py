@@ -3,6 +3,7 @@ validates (full_clean), runs atomically and writes one audit row per user-visibl
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.contrib.auth.tokens import default_token_generator
@@ -63,10 +64,13 @@ def _create(actor, obj, *, action: str = "add") -> None:
 
 def _update(actor, obj, changes: dict, *, action: str = "change") -> dict:
     _require(actor, action, obj)
+    moved = copy.copy(obj)
+    for key, value in changes.items():
+        setattr(moved, key, value)
+    _require(actor, action, moved)  # the new position must be in scope too (no moving rows out of scope)
     before = snapshot(obj)
     for key, value in changes.items():
         setattr(obj, key, value)
-    _require(actor, action, obj)  # the new position must be in scope too (no moving rows out of scope)
     _save(obj)
     delta = diff(before, snapshot(obj))
     if delta:
@@ -96,6 +100,8 @@ def _restore(actor, obj) -> None:
 def school_code_check(*, code: str, school_type: str, region_code: str) -> None:
     """MoE 学校标识码: 2-digit type + 2-digit province + 6-digit sequence."""
     errors = []
+    if school_type not in SCHOOL_CODE_TYPE_PREFIX:
+        raise ValidationError({"school_type": "未知的办学类型"})
     if len(code) != 10 or not code.isdigit():
         errors.append("学校标识码必须是 10 位数字")
     else:
@@ -138,6 +144,7 @@ def school_create(
 
 @transaction.atomic
 def school_update(*, actor, school: School, **changes) -> dict:
+    _require(actor, "change", school)
     if "code" in changes or "school_type" in changes:
         school_code_check(
             code=changes.get("code", school.code),
@@ -163,6 +170,7 @@ def campus_create(*, actor, school: School, name: str, address: str = "") -> Cam
 
 @transaction.atomic
 def grade_create(*, actor, school: School, stage: str, entry_year: int) -> Grade:
+    _require(actor, "add", Grade(school=school, stage=stage, entry_year=entry_year))
     if stage not in SCHOOL_TYPE_STAGES[school.school_type]:
         raise ValidationError({"stage": f"{school.name}（{school.get_school_type_display()}）没有该学段"})
     grade = Grade(school=school, stage=stage, entry_year=entry_year)
@@ -207,6 +215,7 @@ def class_create(
 
 @transaction.atomic
 def class_update(*, actor, klass: Class, **changes) -> dict:
+    _require(actor, "change", klass)
     if "head_teacher" in changes:
         _check_head_teacher(klass, changes["head_teacher"])
     if changes.get("campus") is not None and changes["campus"].school_id != klass.school_id:
@@ -277,7 +286,11 @@ def person_build(
 
 def _free_username(person: Person) -> str:
     base = f"u{person.pk:07d}"
-    return base
+    name, n = base, 1
+    while User.objects.filter(username=name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
 
 
 def person_find(*, id_type: str = IdType.RESIDENT, id_number: str = "", phone: str = "") -> Person | None:
@@ -406,9 +419,14 @@ def teaching_assignment_set(
     *, actor, klass: Class, subject, teacher: Person, term: Term | None = None, periods_per_week: int = 0
 ) -> TeachingAssignment:
     """任课安排: set (or replace) the teacher of ``subject`` in ``klass`` for the term."""
+    _require(actor, "add", TeachingAssignment(klass=klass))
     term = term or current_term(district_id=klass.school.district_id)
     if term is None:
         raise ValidationError("尚未设置当前学期")
+    if term.district_id != klass.school.district_id:
+        raise ValidationError({"term": "学期不属于该区县"})
+    if klass.grade.stage not in subject.stages.split(","):
+        raise ValidationError({"subject": f"{subject.name} 不是{klass.grade.get_stage_display()}学段的学科"})
     if not StaffPost.objects.filter(person=teacher, school_id=klass.school_id, archived_at__isnull=True).exists():
         raise ValidationError({"teacher": f"{teacher.name} 不是{klass.school.name}的在岗教职工"})
     if subject.district_id != klass.school.district_id or not subject.is_active:
