@@ -36,6 +36,19 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
     return data
 
 
+def redact(value: Any) -> Any:
+    """Mask ID numbers and phone numbers wherever they appear (e.g. a 学籍号 "G" + 身份证号)."""
+    from .security.logging import redact_text
+
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}
+    return value
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [before, after]} for changed fields; sensitive values are masked."""
     out = {}
@@ -44,7 +57,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
         if b != a:
             masker = MASKERS.get(key)
             out[key] = [masker(b) if masker and b else b, masker(a) if masker and a else a]
-    return out
+    return redact(out)
 
 
 def _scope_ids(obj: models.Model | None) -> tuple[int | None, int | None]:
@@ -101,8 +114,8 @@ def audit_record(
             action=action,
             object_type=obj._meta.label_lower if obj is not None else object_type,
             object_id=str(obj.pk) if obj is not None and obj.pk is not None else object_id,
-            object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
-            changes=changes or {},
+            object_repr=redact(object_repr or (str(obj) if obj is not None else ""))[:200],
+            changes=redact(changes or {}),
             result=result,
             district_id=district_id,
             school_id=school_id,

@@ -74,7 +74,7 @@ class EncryptedCharField(models.TextField):
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
-        if value is None or value == "" or value.startswith(PREFIX):
+        if value is None or value == "":
             return value
         return encrypt(value)
 

@@ -164,6 +164,21 @@ def _core_cases() -> None:
             marker=lambda w: w.parent1_person.name,
         )
     )
+    reg(
+        Case(
+            "core:campus_create", lambda w: [w.school_a.pk], "school_admin_a", "school_admin_b", marker=name("school_a")
+        )
+    )
+    reg(Case("core:base_data", lambda w: [], "school_admin_a", "parent1", marker=lambda w: "体育与健康"))
+    reg(
+        Case(
+            "core:person_edit",
+            lambda w: [w.student_a1.person_id],
+            "head_teacher_a1",
+            "head_teacher_a2",
+            marker=person_name("student_a1"),
+        )
+    )
     # writes: the out-of-scope POST is refused and the in-scope one succeeds (redirect)
     reg(Case("core:school_archive", lambda w: [w.school_a.pk], "district_admin", "school_admin_b", method="post"))
     reg(Case("core:grade_archive", lambda w: [w.grade_a.pk], "school_admin_a", "school_admin_b", method="post"))
@@ -247,3 +262,29 @@ def _core_cases() -> None:
 
 
 _core_cases()
+
+
+def _base_data_cases() -> None:
+    register_case(Case("core:term_current", lambda w: [w.term.pk], "district_admin", "school_admin_a", method="post"))
+    register_case(
+        Case(
+            "core:subject_active",
+            lambda w: [w.math.pk],
+            "district_admin",
+            "school_admin_a",
+            method="post",
+            data=lambda w: {"active": "0"},
+        )
+    )
+    register_case(
+        Case(
+            "core:staff_post_end",
+            lambda w: [w.math_a.staff_posts.first().pk],
+            "school_admin_a",
+            "school_admin_b",
+            method="post",
+        )
+    )
+
+
+_base_data_cases()

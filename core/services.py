@@ -143,7 +143,14 @@ def school_create(
 
 
 @transaction.atomic
+def _only(changes: dict, allowed: set[str]) -> None:
+    extra = set(changes) - allowed
+    if extra:
+        raise ValidationError(f"不允许修改的字段：{', '.join(sorted(extra))}")
+
+
 def school_update(*, actor, school: School, **changes) -> dict:
+    _only(changes, {"name", "short_name", "address", "phone", "code", "school_type"})
     _require(actor, "change", school)
     if "code" in changes or "school_type" in changes:
         school_code_check(
@@ -215,7 +222,10 @@ def class_create(
 
 @transaction.atomic
 def class_update(*, actor, klass: Class, **changes) -> dict:
+    _only(changes, {"number", "campus", "head_teacher", "alias", "grade"})
     _require(actor, "change", klass)
+    if "grade" in changes and changes["grade"].school_id != klass.school_id:
+        raise ValidationError({"grade": "年级不属于该学校"})
     if "head_teacher" in changes:
         _check_head_teacher(klass, changes["head_teacher"])
     if changes.get("campus") is not None and changes["campus"].school_id != klass.school_id:
@@ -250,6 +260,13 @@ def person_id_check(*, id_type: str, id_number: str, exclude_pk: int | None = No
     return number
 
 
+def phone_check(phone: str) -> str:
+    phone = (phone or "").strip()
+    if phone and (not phone.isdigit() or len(phone) != 11 or phone[0] != "1"):
+        raise ValidationError({"phone": "手机号必须是以 1 开头的 11 位数字"})
+    return phone
+
+
 def person_build(
     *,
     name: str,
@@ -266,9 +283,7 @@ def person_build(
         gender = idcard.gender_code(number) if gender in ("", "0") else gender
         if idcard.gender_code(number) != gender:
             raise ValidationError({"gender": "性别与身份证号不一致"})
-    phone = phone.strip()
-    if phone and (not phone.isdigit() or len(phone) != 11):
-        raise ValidationError({"phone": "手机号必须是 11 位数字"})
+    phone = phone_check(phone)
     person = Person(
         name=name.strip(),
         gender=gender or "0",
@@ -310,6 +325,8 @@ def person_update(*, actor, person: Person, **changes) -> dict:
         raise ValidationError(f"不允许修改的字段：{', '.join(sorted(set(changes) - allowed))}")
     if not Person.objects.visible_to(actor, "change").filter(pk=person.pk).exists():
         raise PermissionDenied("无权修改该人员")
+    if "phone" in changes:
+        changes["phone"] = phone_check(changes["phone"])
     if "id_number" in changes:
         changes["id_number"] = person_id_check(
             id_type=changes.get("id_type", person.id_type), id_number=changes["id_number"], exclude_pk=person.pk
@@ -433,9 +450,14 @@ def teaching_assignment_set(
         raise ValidationError({"subject": "学科不可用"})
     existing = TeachingAssignment.objects.filter(klass=klass, subject=subject, term=term).first()
     if existing is not None:
-        _update(actor, existing, {"teacher": teacher, "periods_per_week": periods_per_week})
+        changes = {"teacher": teacher}
+        if periods_per_week is not None:
+            changes["periods_per_week"] = periods_per_week
+        _update(actor, existing, changes)
         return existing
-    ta = TeachingAssignment(klass=klass, subject=subject, term=term, teacher=teacher, periods_per_week=periods_per_week)
+    ta = TeachingAssignment(
+        klass=klass, subject=subject, term=term, teacher=teacher, periods_per_week=periods_per_week or 0
+    )
     _create(actor, ta)
     return ta
 
@@ -544,11 +566,15 @@ def role_grant_revoke(*, actor, grant: RoleGrant) -> None:
 
 
 def _can_manage_account(actor, user: User) -> bool:
+    """The actor may manage the account of a person they may change, unless that account holds
+    powers the actor could not grant (no school admin resets a district admin's password)."""
     if actor.pk == user.pk:
         return True
     if user.person_id is None:
         return False
-    return Person.objects.visible_to(actor, "change").filter(pk=user.person_id).exists()
+    if not Person.objects.visible_to(actor, "change").filter(pk=user.person_id).exists():
+        return False
+    return all(can(actor, "manage", g) for g in RoleGrant.objects.filter(user=user))
 
 
 @transaction.atomic
@@ -696,3 +722,15 @@ def term_make_current(*, actor, term: Term) -> None:
     term.save(update_fields=["is_current", "updated_at"])
     if actor is not None:
         audit_record(actor=actor, action="term.make_current", obj=term)
+
+
+@transaction.atomic
+def subject_create(*, actor, district, code: str, name: str, stages: list[str]) -> Subject:
+    subject = Subject(district=district, code=code.strip(), name=name.strip(), stages=",".join(stages), sort_order=100)
+    _create(actor, subject)
+    return subject
+
+
+@transaction.atomic
+def subject_set_active(*, actor, subject: Subject, active: bool) -> None:
+    _update(actor, subject, {"is_active": active})

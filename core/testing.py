@@ -58,6 +58,9 @@ def make_user(person: Person | None, username: str, password: str = PASSWORD):
 
 def build_world() -> SimpleNamespace:
     w = SimpleNamespace(password=PASSWORD)
+    from .data.loaders import regions_ensure
+
+    regions_ensure(Region)
     region = Region.objects.get(code="330211")
     w.district = services.district_create(actor=None, region=region, name="镇海区教育局")
     w.term = services.current_term(district_id=w.district.pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, admin, auth, home, org, people
+from .views import account, admin, auth, home, org, people, settings
 
 app_name = "core"
 urlpatterns = [
@@ -24,6 +24,10 @@ urlpatterns = [
     path("org/schools/<int:pk>/archive/", org.school_archive_view, name="school_archive"),
     path("org/schools/<int:school_pk>/grades/new/", org.grade_create_view, name="grade_create"),
     path("org/schools/<int:school_pk>/staff/new/", people.staff_create_view, name="staff_create"),
+    path("org/schools/<int:school_pk>/campuses/new/", settings.campus_create_view, name="campus_create"),
+    path("org/base-data/", settings.base_data_view, name="base_data"),
+    path("org/terms/<int:pk>/current/", settings.term_current_view, name="term_current"),
+    path("org/subjects/<int:pk>/active/", settings.subject_active_view, name="subject_active"),
     path("org/grades/<int:pk>/", org.grade_detail_view, name="grade_detail"),
     path("org/grades/<int:pk>/archive/", org.grade_archive_view, name="grade_archive"),
     path("org/grades/<int:grade_pk>/classes/new/", org.class_create_view, name="class_create"),
@@ -41,6 +45,8 @@ urlpatterns = [
     path("people/staff/", people.StaffListView.as_view(), name="staff_list"),
     path("people/parents/", people.ParentListView.as_view(), name="parent_list"),
     path("people/<int:pk>/", people.person_detail_view, name="person_detail"),
+    path("people/<int:pk>/edit/", settings.person_edit_view, name="person_edit"),
+    path("people/posts/<int:pk>/end/", settings.staff_post_end_view, name="staff_post_end"),
     path("people/<int:pk>/reveal/<str:field>/", people.person_reveal_view, name="person_reveal"),
     path("people/<int:pk>/activation/", people.account_activation_view, name="account_activation"),
     path("people/<int:pk>/active/", people.account_active_view, name="account_active"),

@@ -1,30 +1,11 @@
 from django.db import migrations
 
-SQLITE = [
-    "CREATE TRIGGER core_auditlog_no_update BEFORE UPDATE ON core_auditlog "
-    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
-    "CREATE TRIGGER core_auditlog_no_delete BEFORE DELETE ON core_auditlog "
-    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
-]
-SQLITE_DROP = ["DROP TRIGGER IF EXISTS core_auditlog_no_update;", "DROP TRIGGER IF EXISTS core_auditlog_no_delete;"]
-POSTGRES = [
-    """CREATE OR REPLACE FUNCTION core_auditlog_append_only() RETURNS trigger AS $$
-    BEGIN RAISE EXCEPTION 'audit log is append-only'; END; $$ LANGUAGE plpgsql;""",
-    "CREATE TRIGGER core_auditlog_no_change BEFORE UPDATE OR DELETE ON core_auditlog "
-    "FOR EACH ROW EXECUTE FUNCTION core_auditlog_append_only();",
-    "CREATE TRIGGER core_auditlog_no_truncate BEFORE TRUNCATE ON core_auditlog "
-    "FOR EACH STATEMENT EXECUTE FUNCTION core_auditlog_append_only();",
-]
-POSTGRES_DROP = [
-    "DROP TRIGGER IF EXISTS core_auditlog_no_change ON core_auditlog;",
-    "DROP TRIGGER IF EXISTS core_auditlog_no_truncate ON core_auditlog;",
-    "DROP FUNCTION IF EXISTS core_auditlog_append_only();",
-]
+from core.audit_triggers import SQL
 
 
-def run(statements_by_vendor):
+def run(which):
     def apply(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
+        for sql in SQL.get(schema_editor.connection.vendor, {}).get(which, []):
             schema_editor.execute(sql)
 
     return apply
@@ -32,9 +13,4 @@ def run(statements_by_vendor):
 
 class Migration(migrations.Migration):
     dependencies = [("core", "0001_initial")]
-    operations = [
-        migrations.RunPython(
-            run({"sqlite": SQLITE, "postgresql": POSTGRES}),
-            run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
-        )
-    ]
+    operations = [migrations.RunPython(run("install"), run("uninstall"))]

@@ -2,16 +2,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from core.data.regions import CITIES, COUNTIES, PROVINCES
+    from core.data.loaders import regions_ensure
 
-    Region = apps.get_model("core", "Region")
-    by_code = {}
-    for code, name in PROVINCES:
-        by_code[code] = Region.objects.create(code=code, name=name, level="province")
-    for code, name, parent in CITIES:
-        by_code[code] = Region.objects.create(code=code, name=name, level="city", parent=by_code[parent])
-    for code, name, parent in COUNTIES:
-        Region.objects.create(code=code, name=name, level="county", parent=by_code[parent])
+    regions_ensure(apps.get_model("core", "Region"))
 
 
 class Migration(migrations.Migration):

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -153,7 +154,9 @@ class Campus(ScopedModel, ArchivableModel):
 
 
 class AcademicYear(ScopedModel, TimeStampedModel):
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="academic_years")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="academic_years", verbose_name=_("区县")
+    )
     start_year = models.PositiveSmallIntegerField(_("起始年份"))
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"))
@@ -171,8 +174,10 @@ class AcademicYear(ScopedModel, TimeStampedModel):
 
 
 class Term(ScopedModel, TimeStampedModel):
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="terms")
-    academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT, related_name="terms")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="terms", verbose_name=_("区县"))
+    academic_year = models.ForeignKey(
+        AcademicYear, on_delete=models.PROTECT, related_name="terms", verbose_name=_("学年")
+    )
     number = models.PositiveSmallIntegerField(_("学期"), choices=[(1, _("第一学期")), (2, _("第二学期"))])
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"))
@@ -276,11 +281,15 @@ class Class(ScopedModel, ArchivableModel):
     def name(self) -> str:
         return f"{self.grade.label()}（{self.number}）班"
 
+    def clean(self):
+        if self.grade_id and self.school_id and self.grade.school_id != self.school_id:
+            raise ValidationError({"grade": _("年级不属于该学校")})
+
 
 class Subject(ScopedModel, TimeStampedModel):
     """学科: a district-managed table seeded with national defaults."""
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="subjects")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="subjects", verbose_name=_("区县"))
     code = models.CharField(_("学科代码"), max_length=10)
     name = models.CharField(_("学科名称"), max_length=30)
     stages = models.CharField(_("适用学段"), max_length=40, help_text=_("逗号分隔：primary,junior,senior"))

@@ -36,7 +36,7 @@ class PersonQuerySet(models.QuerySet):
         staff = StaffPost.objects.visible_to(user, action).values("person_id")
         guardians = Guardianship.objects.visible_to(user, action).values("guardian_id")
         q = models.Q(pk__in=students) | models.Q(pk__in=staff) | models.Q(pk__in=guardians)
-        if action == "view" and getattr(user, "is_authenticated", False) and user.person_id:
+        if action == "view" and getattr(user, "is_authenticated", False) and user.is_active and user.person_id:
             q |= models.Q(pk=user.person_id)
         return self.filter(q)
 

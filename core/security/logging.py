@@ -2,7 +2,12 @@ import logging
 import re
 
 ID_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)")
-PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# Mobile numbers, also with the +86 / 86 country prefix.
+PHONE_RE = re.compile(r"(?<![\d])((?:\+?86)?1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+def redact_text(text: str) -> str:
+    return PHONE_RE.sub(r"\1****\3", ID_RE.sub(r"\1********\3", text))
 
 
 class RedactPersonalDataFilter(logging.Filter):
@@ -10,7 +15,7 @@ class RedactPersonalDataFilter(logging.Filter):
 
     def filter(self, record):
         msg = record.getMessage()
-        redacted = PHONE_RE.sub(r"\1****\3", ID_RE.sub(r"\1********\3", msg))
+        redacted = redact_text(msg)
         if redacted != msg:
             record.msg, record.args = redacted, None
         return True

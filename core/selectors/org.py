@@ -26,7 +26,7 @@ def school_detail_load(*, user, school) -> dict:
         "campuses": Campus.objects.visible_to(user).filter(school=school, archived_at__isnull=True),
         "grades": grades,
         "staff_count": staff.count(),
-        "staff_leaders": [sp for sp in staff.exclude(post__in=["teacher", "staff"])[:10]],
+        "staff_leaders": list(staff.exclude(post__in=["teacher", "staff"])[:10]),
         "student_count": Student.objects.visible_to(user).filter(school=school, status="enrolled").count(),
     }
 

@@ -20,16 +20,24 @@ def scope_grants_load(*, user) -> list["Grant"]:
     person_id = user.person_id
     if not person_id:
         return grants
+    staff_schools = set()
     for school_id, district_id in StaffPost.objects.filter(
         person_id=person_id, archived_at__isnull=True, school__archived_at__isnull=True
     ).values_list("school_id", "school__district_id"):
+        staff_schools.add(school_id)
         grants.append(Grant("staff", "school", district_id=district_id, school_id=school_id))
+    # Teaching roles last only while the person holds a post at that school.
     for klass_id, grade_id, school_id, district_id in Class.objects.filter(
-        head_teacher_id=person_id, archived_at__isnull=True
+        head_teacher_id=person_id, archived_at__isnull=True, school_id__in=staff_schools
     ).values_list("id", "grade_id", "school_id", "school__district_id"):
         grants.append(Grant("head_teacher", "klass", district_id, school_id, grade_id, klass_id))
     for klass_id, grade_id, school_id, district_id in (
-        TeachingAssignment.objects.filter(teacher_id=person_id, term__is_current=True, klass__archived_at__isnull=True)
+        TeachingAssignment.objects.filter(
+            teacher_id=person_id,
+            term__is_current=True,
+            klass__archived_at__isnull=True,
+            klass__school_id__in=staff_schools,
+        )
         .values_list("klass_id", "klass__grade_id", "klass__school_id", "klass__school__district_id")
         .distinct()
     ):

@@ -204,3 +204,78 @@ def test_audit_page_filters(world):
     assert "school.update" in body
     none = c.get("/admin/audit/", {"action": "nothing."}).content.decode()
     assert "没有符合条件的记录" in none
+
+
+@pytest.mark.django_db
+def test_base_data_subject_and_year_management(world):
+    from core.models import AcademicYear, Subject, Term
+
+    c = client_for(world.district_admin)
+    dup = c.post("/org/base-data/", {"subject-code": "02", "subject-name": "数学2", "subject-stages": ["junior"]})
+    assert "学科代码" in dup.content.decode() and "已经存在" in dup.content.decode()
+    assert not Subject.objects.filter(name="数学2").exists()
+    ok = c.post(
+        "/org/base-data/", {"subject-code": "31", "subject-name": "书法", "subject-stages": ["primary", "junior"]}
+    )
+    assert ok.status_code == 302
+    assert Subject.objects.get(name="书法").stages == "primary,junior"
+    start = world.term.academic_year.start_year + 1
+    c.post("/org/base-data/", {"year-start_year": start})
+    year = AcademicYear.objects.get(district=world.district, start_year=start)
+    assert year.terms.count() == 2 and Term.objects.get(district=world.district, is_current=True) == world.term
+    # switching the current term ends last term's teaching scope
+    c.post(f"/org/terms/{year.terms.get(number=1).pk}/current/")
+    assert "周小明" not in client_for(world.teacher_a).get("/people/students/").content.decode()
+    # school admins see the tables read-only
+    body = client_for(world.school_admin_a).get("/org/base-data/").content.decode()
+    assert "书法" in body and "添加学科" not in body
+
+
+@pytest.mark.django_db
+def test_person_edit_validates_id_number_and_writes_nothing_on_error(world):
+    c = client_for(world.head_teacher_a1)
+    person = world.student_a1.person
+    original = person.id_number
+    bad = original[:-1] + ("0" if original[-1] != "0" else "1")
+    response = c.post(
+        f"/people/{person.pk}/edit/",
+        {
+            "name": person.name,
+            "gender": person.gender,
+            "ethnicity": "01",
+            "id_type": "1",
+            "id_number": bad,
+            "phone": "",
+        },
+    )
+    assert "校验位错误" in response.content.decode()
+    person.refresh_from_db()
+    assert person.id_number == original and person.ethnicity == ""
+    ok = c.post(
+        f"/people/{person.pk}/edit/",
+        {
+            "name": "周晓明",
+            "gender": person.gender,
+            "ethnicity": "01",
+            "id_type": "1",
+            "id_number": original,
+            "phone": "",
+        },
+    )
+    assert ok.status_code == 302
+    person.refresh_from_db()
+    assert person.name == "周晓明"
+    assert AuditLog.objects.filter(action="person.update", object_id=str(person.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_campus_create_and_staff_post_end(world):
+    c = client_for(world.school_admin_a)
+    c.post(f"/org/schools/{world.school_a.pk}/campuses/new/", {"name": "东校区", "address": "镇海区骆驼街道"})
+    assert world.school_a.campuses.filter(name="东校区").exists()
+    post = world.math_a.staff_posts.get()
+    c.post(f"/people/posts/{post.pk}/end/")
+    post.refresh_from_db()
+    assert post.archived_at is not None
+    # the teacher's staff scope is gone with the post
+    assert client_for(world.teacher_a).get("/people/staff/").status_code == 403

@@ -14,7 +14,7 @@ from .. import services
 from ..filters import ClassFilter, SchoolFilter
 from ..forms import ClassForm, GradeForm, SchoolForm, TeachingAssignmentForm
 from ..lists import Column, ScopedListView
-from ..models import Class, District, Grade, School, StaffPost, Student, TeachingAssignment
+from ..models import Campus, Class, District, Grade, School, StaffPost, Student, TeachingAssignment
 from ..scope import can, can_any
 from ..selectors.org import class_detail_load, school_detail_load
 from .common import get_scoped, run_service
@@ -70,6 +70,7 @@ def school_detail_view(request, pk: int):
         can_archive=can(request.user, "archive", school),
         can_add_grade=can(request.user, "add", Grade(school=school)),
         can_add_staff=can(request.user, "add", StaffPost(school=school)),
+        can_add_campus=can(request.user, "add", Campus(school=school)),
     )
     return render(request, "core/school_detail.html", ctx)
 

@@ -260,6 +260,8 @@ def person_detail_view(request, pk: int):
             "account": account,
             "can_manage_account": can_manage,
             "can_reveal": Person.objects.visible_to(request.user, "reveal").filter(pk=pk).exists(),
+            "can_edit": Person.objects.visible_to(request.user, "change").filter(pk=pk).exists(),
+            "endable_posts": {p.pk for p in posts if can(request.user, "archive", p)},
         },
     )
 

@@ -1,0 +1,1 @@
+"""Demo data (``manage.py seed_demo``): a realistic district for demonstrations and load tests."""
