@@ -891,4 +891,30 @@ def format_logins(logins: list[DemoLogin]) -> str:
     lines.append(
         "注意：区县管理员、学校管理员、审计管理员首次登录时须绑定 TOTP 身份验证器（动态口令），之后每次登录需输入验证码。"
     )
+    lines.append(
+        "没有验证器 App 时（仅演示模式）：打开动态口令页面后运行 .venv/bin/python manage.py demo_otp <用户名> 获取当前口令。"
+    )
     return "\n".join(lines)
+
+
+DEMO_ROLES = [
+    ("district_admin", "区县管理员"),
+    ("auditor", "审计管理员"),
+    ("school_admin", "学校管理员"),
+    ("head_teacher", "班主任"),
+    ("teacher", "任课教师"),
+    ("student", "学生"),
+    ("parent", "家长"),
+]
+
+
+def existing_logins() -> list[DemoLogin]:
+    """The demo logins of an already seeded database (for ``make demo`` on the second run)."""
+    users = {
+        u.username: u for u in User.objects.filter(username__in=[u for u, _ in DEMO_ROLES]).select_related("person")
+    }
+    return [
+        DemoLogin(label, username, DEMO_PASSWORD, users[username].display_name, "")
+        for username, label in DEMO_ROLES
+        if username in users
+    ]

@@ -3,6 +3,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,10 +63,15 @@ class RoleGrant(ScopedModel):
         verbose_name = _("角色授权")
         verbose_name_plural = _("角色授权")
         constraints = [
+            # Expressions instead of nulls_distinct=False, which SQLite cannot enforce.
             models.UniqueConstraint(
-                fields=["user", "role", "district", "school", "grade", "klass"],
+                "user",
+                "role",
+                "district",
+                Coalesce("school", Value(0)),
+                Coalesce("grade", Value(0)),
+                Coalesce("klass", Value(0)),
                 name="rolegrant_unique",
-                nulls_distinct=False,
             )
         ]
 

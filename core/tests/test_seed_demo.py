@@ -285,3 +285,38 @@ def test_same_seed_same_people(db):
         return rows
 
     assert run() == run()
+
+
+@pytest.mark.django_db
+def test_demo_otp_prints_the_current_code_only_in_demo_mode(settings):
+    import io
+
+    from django.core.management import CommandError, call_command
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core.models import User
+
+    user = User.objects.create(username="demo_admin_x")
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=False)
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("demo_otp", "demo_admin_x")
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("demo_otp", "demo_admin_x", stdout=out)
+    assert out.getvalue().strip() == f"{TOTP(device.bin_key).token():06d}"
+
+
+@pytest.mark.django_db
+def test_logins_flag_prints_existing_demo_logins():
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", schools=2, students_per_school=40, seed=3, stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("seed_demo", logins=True, stdout=out)
+    text = out.getvalue()
+    for username in ("district_admin", "school_admin", "head_teacher", "teacher", "student", "parent", "auditor"):
+        assert username in text

@@ -6,6 +6,7 @@ from core.demo.generate import (
     DEFAULT_SEED,
     DEFAULT_STUDENTS_PER_SCHOOL,
     DemoDataExists,
+    existing_logins,
     format_logins,
     seed_demo,
 )
@@ -23,9 +24,19 @@ class Command(BaseCommand):
             help="平均每校学生数（默认 500；总学生数约为 学校数 × 该值）",
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子（相同种子生成相同数据）")
+        parser.add_argument("--logins", action="store_true", help="只打印演示账号")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="批量写入的批大小")
 
+    def _print_logins(self, logins) -> None:
+        self.stdout.write("")
+        self.stdout.write("演示账号（密码均为 Zhixiao@2026）：")
+        self.stdout.write(format_logins(logins))
+        self.stdout.write("")
+
     def handle(self, *args, **opts):
+        if opts["logins"]:
+            self._print_logins(existing_logins())
+            return
         if opts["schools"] < 2:
             raise CommandError("至少需要 2 所学校（--schools ≥ 2）。")
         if opts["students_per_school"] < 1:
@@ -40,6 +51,7 @@ class Command(BaseCommand):
             )
         except DemoDataExists as exc:
             self.stdout.write(self.style.WARNING(str(exc)))
+            self._print_logins(existing_logins())
             return
         c = result.counts
         self.stdout.write(
@@ -50,6 +62,4 @@ class Command(BaseCommand):
                 f"总用时 {result.elapsed:.1f} 秒。"
             )
         )
-        self.stdout.write("")
-        self.stdout.write("演示账号（密码均为 Zhixiao@2026）：")
-        self.stdout.write(format_logins(result.logins))
+        self._print_logins(result.logins)
