@@ -7,6 +7,11 @@ from .models import AuditLog, Class, Grade, Post, School, SchoolType, StaffPost,
 
 
 class ScopedFilterSet(df.FilterSet):
+    # A district has thousands of classes: list them all only for small scopes, otherwise after a school is chosen.
+    CLASS_CHOICES_LIMIT = 120
+    # Filters whose choices depend on another filter; htmx responses re-render them out of band.
+    dependent_fields = ["klass"]
+
     def __init__(self, *args, request=None, **kwargs):
         self.request = request
         super().__init__(*args, **kwargs)
@@ -16,8 +21,12 @@ class ScopedFilterSet(df.FilterSet):
         if "klass" in self.filters:
             qs = Class.objects.visible_to(user).filter(archived_at__isnull=True).select_related("grade")
             school = self.data.get("school") if self.data else None
+            klass = self.data.get("klass") if self.data else None
             if school and str(school).isdigit():
                 qs = qs.filter(school_id=school)
+            elif qs.count() > self.CLASS_CHOICES_LIMIT:
+                qs = qs.filter(pk=klass) if klass and str(klass).isdigit() else qs.none()
+                self.filters["klass"].extra["empty_label"] = _("先选学校再选班级")
             self.filters["klass"].queryset = qs
 
 

@@ -13,3 +13,21 @@ def add_class(field, css):
 @register.filter
 def widget_type(field):
     return field.field.widget.__class__.__name__
+
+
+@register.filter
+def field(form, name):
+    """A bound field of ``form`` by name, or None."""
+    return form[name] if name in form.fields else None
+
+
+@register.filter
+def oob(html):
+    """Mark a rendered widget for an htmx out-of-band swap (replaces the element with the same id)."""
+    from django.utils.safestring import mark_safe
+
+    text = str(html)
+    for tag in ("<select ", "<input "):
+        if text.startswith(tag):
+            return mark_safe(text.replace(tag, f'{tag}hx-swap-oob="true" ', 1))  # noqa: S308  (our own widget HTML)
+    return html

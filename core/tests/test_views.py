@@ -279,3 +279,22 @@ def test_campus_create_and_staff_post_end(world):
     assert post.archived_at is not None
     # the teacher's staff scope is gone with the post
     assert client_for(world.teacher_a).get("/people/staff/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_class_filter_follows_the_school_filter(world, monkeypatch):
+    from core.filters import ScopedFilterSet
+
+    monkeypatch.setattr(ScopedFilterSet, "CLASS_CHOICES_LIMIT", 2)  # the district has 3 classes
+    c = client_for(world.district_admin)
+    body = c.get("/people/students/").content.decode()
+    klass_select = re.search(r'<select[^>]*name="klass".*?</select>', body, re.S).group(0)
+    assert "先选学校再选班级" in klass_select and '<option value=""' in klass_select
+    assert klass_select.count("<option") == 1
+    partial = c.get(
+        "/people/students/", {"school": world.school_a.pk}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="list-table"
+    )
+    html = partial.content.decode()
+    select = re.search(r'<select hx-swap-oob="true"[^>]*name="klass".*?</select>', html, re.S).group(0)
+    assert f'value="{world.class_a1.pk}"' in select and f'value="{world.class_b1.pk}"' not in select
+    assert 'id="export-link"' in html and f"school={world.school_a.pk}" in html
