@@ -60,7 +60,7 @@ class StudentFilter(ScopedFilterSet):
     klass = df.ModelChoiceFilter(queryset=Class.objects.none(), empty_label=_("全部班级"))
     status = df.ChoiceFilter(choices=StudentStatus.choices, empty_label=_("全部状态"))
     gender = df.ChoiceFilter(
-        field_name="person__gender", choices=[("1", _("男")), ("2", _("女"))], empty_label=_("性别")
+        field_name="person__gender", choices=[("1", _("男")), ("2", _("女"))], empty_label=_("全部性别")
     )
 
     class Meta:

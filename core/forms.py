@@ -42,6 +42,8 @@ class TeachingAssignmentForm(forms.Form):
 
     def __init__(self, *args, klass: Class, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["subject"].empty_label = _("选择学科")
+        self.fields["teacher"].empty_label = _("选择教师")
         stage = klass.grade.stage
         self.fields["subject"].queryset = Subject.objects.filter(
             district_id=klass.school.district_id, is_active=True, stages__contains=stage

@@ -61,6 +61,7 @@ def test_lockout_after_repeated_failures_refuses_the_right_password(world):
     assert "锁定" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert AuditLog.objects.filter(action="login_failed", result="denied").count() >= 5
+    assert AuditLog.objects.filter(action="login_locked", object_repr="teacher_a").exists()
     # another user on the same machine is not locked out
     assert _post_login(Client(), "head_a1", PASSWORD).status_code == 302
 
@@ -75,6 +76,7 @@ def test_admin_must_enrol_and_verify_totp_before_using_the_system(world):
     assert response.status_code == 302 and response["Location"].startswith("/account/otp/")
     page = client.get("/account/otp/")
     assert "绑定动态口令" in page.content.decode()
+    assert 'data-testid="side-menu"' not in page.content.decode()  # nothing to navigate to before the code
     device = TOTPDevice.objects.get(user=world.district_admin, confirmed=False)
     bad = client.post("/account/otp/", {"token": "000000" if TOTP(device.bin_key).token() != 0 else "111111"})
     assert "动态口令错误" in bad.content.decode()

@@ -201,7 +201,7 @@ def test_home_pages_are_role_aware(world):
 def test_audit_page_filters(world):
     c = client_for(world.auditor)
     body = c.get("/admin/audit/", {"action": "school."}).content.decode()
-    assert "school.update" in body
+    assert "修改学校" in body and "→ 蛟川" in body
     none = c.get("/admin/audit/", {"action": "nothing."}).content.decode()
     assert "没有符合条件的记录" in none
 

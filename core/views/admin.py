@@ -123,7 +123,7 @@ class AuditListView(ScopedListView):
         Column(gettext_lazy("时间"), lambda a: a.occurred_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
         Column(gettext_lazy("操作人"), lambda a: a.actor_name or "—"),
         Column(gettext_lazy("IP"), lambda a: a.ip or ""),
-        Column(gettext_lazy("操作"), lambda a: a.action),
+        Column(gettext_lazy("操作"), lambda a: action_label(a.action)),
         Column(gettext_lazy("对象"), lambda a: a.object_repr),
         Column(gettext_lazy("变更"), lambda a: _changes_text(a.changes), css="text-wrap small"),
         Column(
@@ -132,6 +132,52 @@ class AuditListView(ScopedListView):
             badge=lambda a: "success" if a.result == "ok" else "danger",
         ),
     ]
+
+
+ACTION_LABELS = {
+    "login": gettext_lazy("登录"),
+    "logout": gettext_lazy("退出登录"),
+    "login_failed": gettext_lazy("登录失败"),
+    "login_locked": gettext_lazy("登录锁定"),
+    "otp.enrol": gettext_lazy("绑定动态口令"),
+    "otp.verify": gettext_lazy("动态口令验证"),
+    "export": gettext_lazy("导出"),
+    "person.reveal": gettext_lazy("查看完整敏感信息"),
+    "user.activation_link": gettext_lazy("签发激活/重置链接"),
+    "user.password_set": gettext_lazy("设置密码"),
+    "user.password_change": gettext_lazy("修改密码"),
+    "user.sessions_revoke": gettext_lazy("退出所有设备"),
+    "user.activate": gettext_lazy("启用账号"),
+    "user.deactivate": gettext_lazy("停用账号"),
+    "token.create": gettext_lazy("创建访问令牌"),
+    "token.revoke": gettext_lazy("吊销访问令牌"),
+    "term.make_current": gettext_lazy("设置当前学期"),
+    "seed_demo": gettext_lazy("生成演示数据"),
+}
+VERBS = {
+    "create": gettext_lazy("新建"),
+    "update": gettext_lazy("修改"),
+    "archive": gettext_lazy("归档"),
+    "restore": gettext_lazy("恢复"),
+    "delete": gettext_lazy("删除"),
+}
+
+
+def action_label(action: str) -> str:
+    """Chinese name of an audit action, e.g. "student.update" → "修改学生"; unknown actions as they are."""
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    model_name, _sep, verb = action.partition(".")
+    if verb in VERBS:
+        from django.apps import apps
+
+        for config in apps.get_app_configs():
+            try:
+                model = config.get_model(model_name)
+            except LookupError:
+                continue
+            return f"{VERBS[verb]}{model._meta.verbose_name}"
+    return action
 
 
 def _changes_text(changes: dict) -> str:

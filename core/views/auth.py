@@ -27,7 +27,7 @@ def lockout_response(request, credentials, *args, **kwargs):
         actor=None,
         action="login_locked",
         object_type="core.user",
-        object_repr=str((credentials or {}).get("username", ""))[:150],
+        object_repr=str((credentials or {}).get("username") or request.POST.get("username", ""))[:150],
         result="denied",
     )
     return render(request, "core/locked.html", status=429)

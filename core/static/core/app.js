@@ -20,7 +20,7 @@ function zxCharts() {
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 8, bottom: 8, top: 24, containLabel: true },
       xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0, rotate: data.labels.length > 6 ? 30 : 0 } },
-      yAxis: { type: "value" },
+      yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "bar", name: data.name, data: data.values, itemStyle: { color: "#0d6efd" } }],
     });
     el.dataset.rendered = "1";
