@@ -87,3 +87,14 @@ register(
         "audit", _("审计日志"), "core:audit", "journal-text", lambda u: can_any(u, "view", AuditLog), _("系统管理"), 90
     )
 )
+register(
+    MenuItem(
+        "base_data",
+        _("基础数据"),
+        "core:base_data",
+        "sliders",
+        lambda u: bool(roles_of(u) & {"district_admin", "school_admin"}),
+        _("系统管理"),
+        70,
+    )
+)

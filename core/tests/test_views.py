@@ -298,3 +298,25 @@ def test_class_filter_follows_the_school_filter(world, monkeypatch):
     select = re.search(r'<select hx-swap-oob="true"[^>]*name="klass".*?</select>', html, re.S).group(0)
     assert f'value="{world.class_a1.pk}"' in select and f'value="{world.class_b1.pk}"' not in select
     assert 'id="export-link"' in html and f"school={world.school_a.pk}" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "expected", "absent"),
+    [
+        ("district_admin", ["学校", "班级", "学生", "教职工", "家长", "基础数据", "角色授权", "审计日志"], []),
+        ("auditor", ["审计日志"], ["学生", "基础数据", "角色授权"]),
+        ("head_teacher_a1", ["班级", "学生", "教职工", "家长"], ["学校", "基础数据", "审计日志"]),
+        ("teacher_a", ["班级", "学生", "教职工"], ["家长", "学校", "审计日志"]),
+        ("parent1", [], ["学生", "班级", "教职工", "家长", "学校"]),
+    ],
+)
+def test_menu_shows_only_the_modules_a_role_may_use(world, role, expected, absent):
+    body = client_for(getattr(world, role)).get("/").content.decode()
+    menu = re.search(r'data-testid="side-menu">(.*?)</nav>', body, re.S).group(1)
+    labels = re.findall(r"</i>([^<]+)</a>", menu)
+    assert labels[0] == "首页"
+    for label in expected:
+        assert label in labels, (label, labels)
+    for label in absent:
+        assert label not in labels, (label, labels)
