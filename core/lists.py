@@ -60,12 +60,20 @@ class ScopedListView(LoginRequiredMixin, View):
         if self.ordering:
             qs = qs.order_by(*self.ordering)
         q = self.request.GET.get("q", "").strip()
-        if q and self.search_fields:
-            cond = Q()
-            for f in self.search_fields:
-                cond |= Q(**{f: q})
-            qs = qs.filter(cond)
+        if q:
+            cond = self.search_q(q)
+            if cond is not None:
+                qs = qs.filter(cond)
         return qs
+
+    def search_q(self, q: str) -> Q | None:
+        """The search condition for ``q``; lists with encrypted fields add exact blind-index matches."""
+        if not self.search_fields:
+            return None
+        cond = Q()
+        for f in self.search_fields:
+            cond |= Q(**{f: q})
+        return cond
 
     def get(self, request, *args, **kwargs):
         if not can_any(request.user, self.action, self.model):

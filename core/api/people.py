@@ -61,7 +61,7 @@ def student_list(
     if not include_archived:
         qs = qs.filter(archived_at__isnull=True)
     if q := text_query(q):
-        qs = qs.filter(Q(person__name__icontains=q) | Q(student_no__iexact=q))
+        qs = qs.filter(Q(person__name__icontains=q) | Q(student_no_index=Student.student_no_lookup(q)))
     return qs.order_by(
         "school__code", "klass__grade__stage", "-klass__grade__entry_year", "klass__number", "class_no", "id"
     )

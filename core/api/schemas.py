@@ -7,7 +7,6 @@ import datetime as dt
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from ..crypto import mask_id_number
 from ..models import Gender, IdType, Relation, SchoolType, Stage
 
 # --- shared ---------------------------------------------------------------------------------------------
@@ -272,10 +271,7 @@ class TermOut(Schema):
 def student_no_public(student) -> str:
     """学籍号 as shown by the API. The national 学籍号 is "G" + 身份证号: where it embeds the ID number, the
     ID part is masked, so the API never discloses a full ID number."""
-    number = student.person.id_number
-    if number and number in student.student_no:
-        return student.student_no.replace(number, mask_id_number(number))
-    return student.student_no
+    return student.student_no_masked
 
 
 class StudentOut(Schema):

@@ -366,6 +366,7 @@ class _Builder:
         self.used_phones: set[str] = set()
         self.pool: list[_Family] = []
         self.parent_seq = 0
+        self.student_seq = 0
         self._areas = list(AREA_WEIGHTS)
         self._area_cum = _cumulative(AREA_WEIGHTS.values())
         self._eth = [e for e, _ in ETHNICITIES]
@@ -728,6 +729,7 @@ class _Builder:
                     class_no=class_no,
                     enrolled_on=dt.date(cp.entry_year, 9, 1),
                 )
+                st.refresh_indexes()  # bulk_create skips save()
                 students.append(st)
                 families.append((st, fam))
                 if force:
@@ -736,7 +738,10 @@ class _Builder:
                     self.demo["parent"] = (parents or fam.guardians)[0][0]
         Person.objects.bulk_create(persons, batch_size=bs)
         Student.objects.bulk_create(students, batch_size=bs)
-        users = [User(username=st.student_no, person=st.person, password=UNUSABLE_PASSWORD) for st in students]
+        users = []
+        for st in students:
+            self.student_seq += 1
+            users.append(User(username=f"s{self.student_seq:07d}", person=st.person, password=UNUSABLE_PASSWORD))
         for fam in new_families:
             for g in fam.guardians:
                 self.parent_seq += 1

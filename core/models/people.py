@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -122,7 +123,9 @@ class Student(ScopedModel, ArchivableModel):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", editable=False)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students", verbose_name=_("学校"))
     klass = models.ForeignKey(Class, on_delete=models.PROTECT, related_name="students", verbose_name=_("班级"))
-    student_no = models.CharField(_("学籍号"), max_length=20, unique=True)
+    # The national 学籍号 is "G" + 身份证号: as sensitive as the ID number, so encrypted with a blind index.
+    student_no = EncryptedCharField(_("学籍号"))
+    student_no_index = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
     class_no = models.PositiveSmallIntegerField(_("班内学号"), null=True, blank=True)
     status = models.CharField(_("学籍状态"), max_length=12, choices=StudentStatus.choices, default="enrolled")
     enrolled_on = models.DateField(_("入学日期"), null=True, blank=True)
@@ -147,6 +150,33 @@ class Student(ScopedModel, ArchivableModel):
 
     def __str__(self):
         return self.person.name
+
+    def save(self, *args, **kwargs):
+        self.refresh_indexes()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.refresh_indexes()
+        clash = Student.objects.filter(student_no_index=self.student_no_index).exclude(pk=self.pk)
+        if self.student_no_index and clash.exists():
+            raise ValidationError({"student_no": _("该学籍号已被使用")})
+
+    def refresh_indexes(self):
+        self.student_no = (self.student_no or "").strip().upper()
+        self.student_no_index = self.student_no_lookup(self.student_no) if self.student_no else None
+
+    @staticmethod
+    def student_no_lookup(value: str) -> str:
+        return blind_index(value.strip().upper(), "student_no")
+
+    @property
+    def student_no_masked(self) -> str:
+        """学籍号 with any embedded ID number masked (G330211********0018)."""
+        number = self.student_no or ""
+        digits = number[1:] if number[:1].isalpha() else number
+        if len(digits) >= 15:
+            return number[: len(number) - len(digits)] + mask_id_number(digits)
+        return number
 
 
 class Post(models.TextChoices):

@@ -820,7 +820,7 @@ LIST_URLS = ["/students", "/classes", "/staff", "/guardianships", "/teaching-ass
 def _grow(world, n):
     """Add ``n`` of each kind of row in school A (students with guardians, classes, staff, assignments)."""
     _add_students(world, world.class_a1, n)
-    new = Student.objects.filter(student_no__startswith="T").order_by("-pk")[:n]
+    new = Student.objects.filter(person__name__startswith="学生").order_by("-pk")[:n]
     for s in new:
         Guardianship.objects.create(guardian=world.parent2_person, student=s, relation="2")
     base = Class.objects.filter(grade=world.grade_a).count()

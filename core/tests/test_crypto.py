@@ -264,3 +264,18 @@ def test_argon2_hasher_produces_argon2id_hashes():
     assert encoded.startswith("argon2$argon2id$")
     assert check_password("Zhixiao@2026", encoded)
     assert not check_password("Zhixiao@2027", encoded)
+
+
+@pytest.mark.django_db
+def test_student_number_is_encrypted_and_found_by_exact_match(world):
+    from django.db import connection
+
+    from core.models import Student
+
+    student = world.student_a1
+    with connection.cursor() as cur:
+        cur.execute("SELECT student_no FROM core_student WHERE id = %s", [student.pk])
+        raw = cur.fetchone()[0]
+    assert raw.startswith("v1:") and student.person.id_number not in raw
+    assert Student.objects.get(student_no_index=Student.student_no_lookup(student.student_no.lower())) == student
+    assert student.student_no_masked == "G" + student.person.id_number_masked

@@ -320,3 +320,17 @@ def test_logins_flag_prints_existing_demo_logins():
     text = out.getvalue()
     for username in ("district_admin", "school_admin", "head_teacher", "teacher", "student", "parent", "auditor"):
         assert username in text
+
+
+@pytest.mark.django_db
+def test_no_username_reveals_an_id_number():
+    import io
+    import re
+
+    from django.core.management import call_command
+
+    from core.models import User
+
+    call_command("seed_demo", schools=2, students_per_school=40, seed=5, stdout=io.StringIO())
+    id_like = re.compile(r"\d{17}[\dX]")
+    assert not [u for u in User.objects.values_list("username", flat=True) if id_like.search(u)]

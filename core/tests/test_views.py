@@ -320,3 +320,13 @@ def test_menu_shows_only_the_modules_a_role_may_use(world, role, expected, absen
         assert label in labels, (label, labels)
     for label in absent:
         assert label not in labels, (label, labels)
+
+
+@pytest.mark.django_db
+def test_student_search_by_exact_student_number(world):
+    c = client_for(world.district_admin)
+    exact = c.get("/people/students/", {"q": world.student_b1.student_no}).content.decode()
+    assert "孙小丽" in exact and "共 1 条" in exact
+    # a prefix of the encrypted number finds nothing (no digit-by-digit probing of ID numbers)
+    partial = c.get("/people/students/", {"q": world.student_b1.student_no[:8]}).content.decode()
+    assert "没有符合条件的记录" in partial
