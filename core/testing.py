@@ -48,6 +48,15 @@ def make_person(name: str, *, born: dt.date, gender: str = "1", area: str = "330
     return p
 
 
+def unused_id_number(born: dt.date, area: str = "330211") -> str:
+    """A valid 身份证号 for ``born`` that no person holds yet (odd sequence digit: male)."""
+    for seq in range(501, 1000, 2):
+        number = idcard.make(area, born, seq)
+        if not Person.objects.filter(id_number_index=services.blind_index(f"1:{number}", "id")).exists():
+            return number
+    raise AssertionError("no free ID number")
+
+
 def make_user(person: Person | None, username: str, password: str = PASSWORD):
     User = get_user_model()
     user = User(username=username, person=person)

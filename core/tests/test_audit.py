@@ -16,6 +16,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from core import audit_triggers, idcard, services
 from core.audit import audit_chain_verify, audit_record, diff
 from core.models import AuditAppendOnlyError, AuditChainHead, AuditLog
+from core.testing import unused_id_number
 
 ID_LIKE = re.compile(r"\d{17}[\dXx]")
 PHONE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -77,18 +78,6 @@ def some_writes(w) -> None:
     )
     services.person_reveal(actor=w.district_admin, person=w.parent1_person, field="phone")
     services.role_grant_create(actor=w.school_admin_a, user=w.head_teacher_a2, role="grade_leader", grade=w.grade_a)
-
-
-def unused_id_number(born) -> str:
-    """A valid 身份证号 for ``born`` that no person holds yet."""
-    from core.crypto import blind_index
-    from core.models import Person
-
-    for seq in range(501, 1000, 2):
-        number = idcard.make("330211", born, seq)
-        if not Person.objects.filter(id_number_index=blind_index(f"1:{number}", "id")).exists():
-            return number
-    raise AssertionError("no free ID number")
 
 
 def chain():

@@ -31,6 +31,7 @@ from core.models import (
     User,
 )
 from core.scope import can
+from core.testing import unused_id_number
 
 COUNTED = [School, Campus, Grade, Class, Person, User, StaffPost, Student, Guardianship, TeachingAssignment, RoleGrant]
 
@@ -42,18 +43,6 @@ def counts():
 def new_id(seq: int, born=dt.date(1975, 7, 7)) -> str:
     """A valid 身份证号 that the world does not use (odd seq = male)."""
     return idcard.make("330211", born, seq)
-
-
-def unused_id_number(born) -> str:
-    """A valid 身份证号 for ``born`` that no person holds yet."""
-    from core.crypto import blind_index
-    from core.models import Person
-
-    for seq in range(501, 1000, 2):
-        number = idcard.make("330211", born, seq)
-        if not Person.objects.filter(id_number_index=blind_index(f"1:{number}", "id")).exists():
-            return number
-    raise AssertionError("no free ID number")
 
 
 def last_audit():
