@@ -138,6 +138,10 @@ if ZX_HTTPS:
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading binds the bureau's domain and every subdomain to HTTPS for good; opt in explicitly.
+    SECURE_HSTS_PRELOAD = env_bool("ZX_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"

@@ -199,3 +199,28 @@ def test_user_without_roles_sees_no_data(world):
     _post_login(client, "nobody", PASSWORD)
     assert client.get("/people/students/").status_code == 403
     assert client.get(f"/people/students/{world.student_a1.pk}/").status_code == 404
+
+
+def test_production_settings_pass_deploy_checks(tmp_path):
+    """`manage.py check --deploy` with the production settings of the README reports nothing."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZX_")}
+    env.update(
+        ZX_HTTPS="1",
+        ZX_DEBUG="0",
+        ZX_SECRET_KEY="p" * 20 + "-Qx7!kL2#vN9@mR4$tW8%zY1^aB6&cD3*eF5",
+        ZX_FIELD_KEY=os.environ["ZX_FIELD_KEY"],
+        ZX_ALLOWED_HOSTS="edu.example.cn",
+        DATABASE_URL=f"sqlite:///{tmp_path}/deploy.sqlite3",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
