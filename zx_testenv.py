@@ -52,9 +52,8 @@ def pytest_runtest_teardown(item, nextitem):
     yield
     if nextitem is None:
         return  # the session is ending: the test database is already gone, nothing to restore
-    from core.data.loaders import regions_ensure
-    from core.models import Region
+    from core.data.loaders import reference_data_ensure
 
     with blocker.unblock():
         audit_triggers.install(connection)
-        regions_ensure(Region)  # the flush removed the rows data migrations had loaded
+        reference_data_ensure()  # the flush removed the rows data migrations had loaded

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "core",
+    "roster",
 ]
 
 MIDDLEWARE = [

@@ -14,3 +14,21 @@ def regions_ensure(Region) -> None:
         )
     for code, name, parent in COUNTIES:
         Region.objects.get_or_create(code=code, defaults={"name": name, "level": "county", "parent": by_code[parent]})
+
+
+# Loaders of reference data that migrations create (regions, code tables …). Apps register theirs in
+# AppConfig.ready(); tests call them after a transactional flush has emptied the tables.
+REFERENCE_LOADERS: list = []
+
+
+def register_reference_loader(fn) -> None:
+    if fn not in REFERENCE_LOADERS:
+        REFERENCE_LOADERS.append(fn)
+
+
+def reference_data_ensure() -> None:
+    from core.models import Region
+
+    regions_ensure(Region)
+    for fn in REFERENCE_LOADERS:
+        fn()

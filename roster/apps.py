@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class RosterConfig(AppConfig):
+    name = "roster"
+    verbose_name = "学籍"
+
+    def ready(self):
+        from core.data.loaders import register_reference_loader
+
+        from . import permissions  # noqa: F401  (registers role permissions)
+        from .data.loaders import code_tables_ensure
+
+        register_reference_loader(code_tables_ensure)
