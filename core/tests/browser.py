@@ -46,11 +46,18 @@ TIMEOUT_MS = 10_000
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; allow the test's ORM calls only while it runs.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     pw = sync_playwright().start()
     b = pw.chromium.launch(executable_path=os.environ.get("ZX_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
     yield b
     b.close()
     pw.stop()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

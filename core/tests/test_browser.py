@@ -4,11 +4,7 @@ Screenshots go to test-artifacts/screenshots/ (gitignored). Run alone with
 ``pytest -q core/tests/test_browser.py``; they also run under ``-n 2 --dist loadfile``.
 """
 
-import os
-
 # Playwright's sync API keeps an event loop in the main thread; the test thread still uses the ORM.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 import datetime as dt
 import re
 from io import BytesIO

@@ -207,7 +207,7 @@ def test_production_settings_pass_deploy_checks(tmp_path):
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZX_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZX_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         ZX_HTTPS="1",
         ZX_DEBUG="0",
