@@ -1,5 +1,5 @@
 """GB/T 2260 行政区划代码 shipped with the product: all provinces, and the counties used by the demo
-district and as birthplaces in generated ID numbers. Operators add their own with ``region_import``."""
+district and as birthplaces in generated ID numbers (a subset of GB/T 2260; further codes are added as data)."""
 
 PROVINCES = [
     ("110000", "北京市"),
