@@ -18,10 +18,13 @@ class Case:
     args: Callable = field(default=lambda w: [])
     in_scope: str = ""  # attribute of the test world holding the user who may use it
     out_of_scope: str = ""  # attribute of the user from another school/class/family who may not
-    kind: str = "detail"  # "detail": out-of-scope gets 403/404; "list": 200 but without the marker
+    # "detail": out-of-scope gets 403/404; "list": 200 but without the marker; "download": like detail, and
+    # the in-scope user receives a file attachment
+    kind: str = "detail"
     marker: Callable | None = None  # text the in-scope user sees and the out-of-scope user must not
     method: str = "get"
     data: Callable = field(default=lambda w: {})
+    query: Callable = field(default=lambda w: {})  # query-string parameters (e.g. an export's school filter)
 
 
 CASES: list[Case] = []

@@ -4,5 +4,6 @@ from core.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("roster/", include("roster.urls")),
     path("", include("core.urls")),
 ]
