@@ -8,7 +8,7 @@ class RosterConfig(AppConfig):
     def ready(self):
         from core.data.loaders import register_reference_loader
 
-        from . import permissions, scope_cases  # noqa: F401  (registers permissions and scope-matrix cases)
+        from . import page_actions, permissions, scope_cases  # noqa: F401  (registers buttons, permissions, matrix cases)
         from .data.loaders import code_tables_ensure
 
         register_reference_loader(code_tables_ensure)

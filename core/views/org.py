@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import services
+from ..extensions import page_actions
 from ..filters import ClassFilter, SchoolFilter
 from ..forms import ClassForm, GradeForm, SchoolForm, TeachingAssignmentForm
 from ..lists import Column, ScopedListView
@@ -71,6 +72,7 @@ def school_detail_view(request, pk: int):
         can_add_grade=can(request.user, "add", Grade(school=school)),
         can_add_staff=can(request.user, "add", StaffPost(school=school)),
         can_add_campus=can(request.user, "add", Campus(school=school)),
+        module_actions=page_actions("school_detail", request, school),
     )
     return render(request, "core/school_detail.html", ctx)
 
@@ -237,6 +239,7 @@ def class_detail_view(request, pk: int):
         can_change=can(request.user, "change", klass),
         can_archive=can(request.user, "archive", klass),
         can_assign=can(request.user, "add", TeachingAssignment(klass=klass)),
+        module_actions=page_actions("class_detail", request, klass),
     )
     if ctx["can_assign"]:
         ctx["assign_form"] = TeachingAssignmentForm(klass=klass)
