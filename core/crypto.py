@@ -93,3 +93,21 @@ def mask_phone(value: str | None) -> str:
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+BYTES_MAGIC = b"ZXE1"
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a file's content (uploaded rosters, error reports) for storage at rest."""
+    enc_key, _ = _keys(settings.FIELD_ENCRYPTION_KEY)
+    nonce = os.urandom(12)
+    return BYTES_MAGIC + nonce + AESGCM(enc_key).encrypt(nonce, data, b"file")
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    if not blob.startswith(BYTES_MAGIC):
+        raise ValueError("not an encrypted file")
+    enc_key, _ = _keys(settings.FIELD_ENCRYPTION_KEY)
+    body = blob[len(BYTES_MAGIC) :]
+    return AESGCM(enc_key).decrypt(body[:12], body[12:], b"file")

@@ -8,7 +8,7 @@ class RosterConfig(AppConfig):
     def ready(self):
         from core.data.loaders import register_reference_loader
 
-        from . import page_actions, permissions, scope_cases  # noqa: F401  (registers buttons, permissions, matrix cases)
+        from . import menu_items, page_actions, permissions, scope_cases  # noqa: F401  (registrations)
         from .data.loaders import code_tables_ensure
 
         register_reference_loader(code_tables_ensure)

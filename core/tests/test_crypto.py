@@ -279,3 +279,17 @@ def test_student_number_is_encrypted_and_found_by_exact_match(world):
     assert raw.startswith("v1:") and student.person.id_number not in raw
     assert Student.objects.get(student_no_index=Student.student_no_lookup(student.student_no.lower())) == student
     assert student.student_no_masked == "G" + student.person.id_number_masked
+
+
+def test_file_encryption_roundtrip_and_tamper_detection():
+    import pytest as _pytest
+    from cryptography.exceptions import InvalidTag
+
+    from core.crypto import decrypt_bytes, encrypt_bytes
+
+    data = "姓名,身份证件号\n周小明,11010519491231002X\n".encode()
+    blob = encrypt_bytes(data)
+    assert b"11010519491231002X" not in blob and decrypt_bytes(blob) == data
+    tampered = blob[:-1] + bytes([blob[-1] ^ 1])
+    with _pytest.raises(InvalidTag):
+        decrypt_bytes(tampered)
