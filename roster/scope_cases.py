@@ -39,10 +39,15 @@ def _job(w):
     return job
 
 
+def _job_exists(w) -> list:
+    _job(w)
+    return []
+
+
 register_case(
     Case(
         "roster:imports",
-        args=lambda w: [] if _job(w) else [],  # the job must exist before the page is fetched
+        args=_job_exists,  # the job must exist before the page is fetched
         kind="list",
         in_scope="school_admin_a",
         out_of_scope="school_admin_b",

@@ -47,3 +47,81 @@ def test_subject_teacher_sees_no_export_buttons(world):
     page = client_for(world.teacher_a).get(f"/org/classes/{world.class_a1.pk}/").content.decode()
     assert "打印花名册" not in page
     assert client_for(world.teacher_a).get(f"/roster/classes/{world.class_a1.pk}/roster.pdf").status_code == 403
+
+
+def _sample_xlsx(school, n, seed=1):
+    import random
+
+    from roster.importer.sample import build_workbook
+
+    return build_workbook(school, n, rng=random.Random(seed))
+
+
+@pytest.mark.django_db
+def test_school_admin_previews_then_imports_through_the_ui(world, settings, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.models import Student
+    from roster.models import ImportJob
+
+    settings.MEDIA_ROOT = str(settings.BASE_DIR / "var" / "test-media")
+    c = client_for(world.school_admin_a)
+    data = _sample_xlsx(world.school_a, 12)
+    before = Student.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post(
+            "/roster/imports/",
+            {"school": world.school_a.pk, "file": SimpleUploadedFile("七年级.xlsx", data), "dry_run": "on"},
+        )
+    job = ImportJob.objects.latest("id")
+    assert r.status_code == 302 and r["Location"] == f"/roster/imports/{job.pk}/"
+    assert job.status == "previewed" and job.summary["to_create"] == 12 and Student.objects.count() == before
+    assert not job.upload  # the upload is not kept
+    page = c.get(f"/roster/imports/{job.pk}/").content.decode()
+    assert "预览：将新增 12 人" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post("/roster/imports/", {"school": world.school_a.pk, "file": SimpleUploadedFile("七年级.xlsx", data)})
+    job = ImportJob.objects.latest("id")
+    assert job.status == "done" and Student.objects.count() == before + 12
+    assert "导入完成：新增 12 人" in c.get(f"/roster/imports/{job.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_bad_file_shows_errors_and_an_encrypted_report(world, settings, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import load_workbook
+
+    from core.models import Student
+    from roster.models import ImportJob
+
+    settings.MEDIA_ROOT = str(settings.BASE_DIR / "var" / "test-media")
+    wb = load_workbook(io.BytesIO(_sample_xlsx(world.school_a, 5)))
+    ws = wb.active
+    header = [c.value.rstrip("★") if isinstance(c.value, str) else c.value for c in next(ws.iter_rows(max_row=1))]
+    header_row = 1
+    for row in ws.iter_rows(min_row=1, max_row=10):
+        if any(isinstance(c.value, str) and c.value.startswith("姓名") for c in row):
+            header_row = row[0].row
+            header = [c.value.rstrip("★") if isinstance(c.value, str) else c.value for c in row]
+            break
+    id_col = header.index("身份证件号") + 1
+    bad = ws.cell(row=header_row + 2, column=id_col)
+    bad.value = str(bad.value)[:-1] + ("0" if str(bad.value)[-1] != "0" else "1")
+    buf = io.BytesIO()
+    wb.save(buf)
+    c = client_for(world.school_admin_a)
+    before = Student.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        c.post(
+            "/roster/imports/", {"school": world.school_a.pk, "file": SimpleUploadedFile("bad.xlsx", buf.getvalue())}
+        )
+    job = ImportJob.objects.latest("id")
+    assert job.status == "invalid" and Student.objects.count() == before
+    page = c.get(f"/roster/imports/{job.pk}/").content.decode()
+    assert "校验位错误" in page and f"行 {header_row + 2}" not in page  # row shown in its own column
+    with job.report.open("rb") as fh:
+        assert fh.read().startswith(b"ZXE1")  # encrypted at rest
+    report = c.get(f"/roster/imports/{job.pk}/report.xlsx")
+    wb2 = load_workbook(io.BytesIO(report.content))
+    assert any("校验位错误" in str(cell.comment.text) for row in wb2.active.iter_rows() for cell in row if cell.comment)
+    assert client_for(world.school_admin_b).get(f"/roster/imports/{job.pk}/report.xlsx").status_code == 404
