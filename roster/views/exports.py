@@ -1,30 +1,12 @@
 """Download endpoints for the 学籍 exports (the work is in roster.exports)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.utils import timezone
 
+from core.http import attachment_response
 from core.models import Class, Grade, School
 from core.views.common import get_scoped
 
 from ..exports import moe_roster_workbook, oneroster_zip, roster_pdf
-
-
-def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}-{stamp}{_ext(content_type)}"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
-
-
-def _ext(content_type: str) -> str:
-    return {"application/pdf": ".pdf", "application/zip": ".zip"}.get(content_type, ".xlsx")
 
 
 def _filters(request):
@@ -45,16 +27,20 @@ def moe_export_view(request):
     school, grade, klass = _filters(request)
     content = moe_roster_workbook(request.user, school=school, grade=grade, klass=klass)
     name = (klass and klass.name) or (grade and grade.label()) or (school and school.name) or "全区"
-    return _attachment(content, f"学籍-{name}", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return attachment_response(
+        content, f"学籍-{name}", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
 
 @login_required
 def class_roster_pdf_view(request, pk: int):
     klass = get_scoped(Class, request.user, pk, queryset=Class.objects.select_related("school", "grade"))
-    return _attachment(roster_pdf(request.user, klass), f"花名册-{klass.school.name}-{klass.name}", "application/pdf")
+    return attachment_response(
+        roster_pdf(request.user, klass), f"花名册-{klass.school.name}-{klass.name}", "application/pdf"
+    )
 
 
 @login_required
 def oneroster_export_view(request):
     school, _grade, _klass = _filters(request)
-    return _attachment(oneroster_zip(request.user, school=school), "OneRoster", "application/zip")
+    return attachment_response(oneroster_zip(request.user, school=school), "OneRoster", "application/zip")

@@ -6,13 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.crypto import decrypt_bytes, encrypt_bytes
+from core.crypto import BYTES_MAGIC, decrypt_bytes, encrypt_bytes
 from core.excel import xlsx_response
+from core.http import attachment_response
 from core.models import School, Student
 from core.scope import can, can_any
 from core.views.common import get_scoped
@@ -20,6 +21,8 @@ from core.views.common import get_scoped
 from ..importer.tasks import roster_import_task
 from ..models import ImportJob
 from ..template import COLUMNS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def importable_schools(user):
@@ -97,13 +100,9 @@ def import_report_view(request, pk: int):
         raise Http404
     with job.report.open("rb") as fh:
         blob = fh.read()
-    data = decrypt_bytes(blob) if blob.startswith(b"ZXE1") else blob
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    from urllib.parse import quote
-
+    data = decrypt_bytes(blob) if blob.startswith(BYTES_MAGIC) else blob
     stem = job.filename.rsplit(".", 1)[0]
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(stem + '-错误报告.xlsx')}"
-    return response
+    return attachment_response(data, f"{stem}-错误报告", XLSX, stamp=False)
 
 
 @login_required
