@@ -112,18 +112,46 @@ class ChangeStatus(models.TextChoices):
     DONE = "done", _("已完成")
 
 
+def admin_nodes(user, action: str) -> tuple[set[int], set[int]]:
+    """(district ids, school ids) where ``user`` holds a district- or school-level grant allowing ``action``
+    on RosterChange: the admins of a school, not every teacher, parent or pupil who can view it."""
+    from core.scope import grants_for, role_allows
+
+    districts, schools = set(), set()
+    for g in grants_for(user):
+        if not role_allows(g.role, "roster.rosterchange", action):
+            continue
+        if g.level == "district" and g.district_id:
+            districts.add(g.district_id)
+        elif g.level == "school" and g.school_id:
+            schools.add(g.school_id)
+    return districts, schools
+
+
+def school_q(prefix: str, districts: set[int], schools: set[int]) -> Q:
+    q = Q(pk__in=[])
+    if districts:
+        q |= Q(**{f"{prefix}__district_id__in": sorted(districts)})
+    if schools:
+        q |= Q(**{f"{prefix}_id__in": sorted(schools)})
+    return q
+
+
 class RosterChangeQuerySet(ScopedQuerySet):
     def visible_to(self, user, action: str = "view"):
-        """A change is visible in the student's scope and, for transfers, to the receiving school."""
+        """The student's scope, plus transfers from or to a school the user administers (also after the
+        student has left the sending school). Teachers, parents and pupils of the receiving school see nothing
+        of a transfer until the student arrives."""
         from core.scope import scope_q
 
         q = scope_q(user, self.model, action)
-        receiving = scope_q(user, School, "view")
-        cond = Q(pk__in=[])
-        if q is not None:
-            cond |= q
-        if receiving is not None and action == "view":
-            cond |= Q(to_school__in=School.objects.filter(receiving))
+        cond = q if q is not None else Q(pk__in=[])
+        if action == "view":
+            districts, schools = admin_nodes(user, "view")
+            if districts or schools:
+                cond |= Q(kind__in=(ChangeKind.TRANSFER, ChangeKind.TRANSFER_OUT)) & (
+                    school_q("to_school", districts, schools) | school_q("from_school", districts, schools)
+                )
         return self.filter(cond)
 
 
