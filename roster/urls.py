@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import urls_changes, urls_stats
 from .views import exports, imports
 
 app_name = "roster"
@@ -11,4 +12,6 @@ urlpatterns = [
     path("export/moe/", exports.moe_export_view, name="export_moe"),
     path("export/oneroster/", exports.oneroster_export_view, name="export_oneroster"),
     path("classes/<int:pk>/roster.pdf", exports.class_roster_pdf_view, name="class_roster_pdf"),
+    *urls_changes.urlpatterns,
+    *urls_stats.urlpatterns,
 ]

@@ -1,0 +1,3 @@
+"""URLs of the 学籍 statistics pages."""
+
+urlpatterns = []
