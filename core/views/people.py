@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import services
+from ..extensions import page_actions
 from ..filters import ParentFilter, StaffFilter, StudentFilter
 from ..forms import GuardianBindForm, StaffCreateForm
 from ..lists import Column, ScopedListView
@@ -84,6 +85,7 @@ def student_detail_view(request, pk: int):
             "bind_form": GuardianBindForm() if can_bind else None,
             "can_reveal": can(request.user, "reveal", student),
             "can_manage_account": can(request.user, "change", student) and request.user.person_id != student.person_id,
+            "module_actions": page_actions("student_detail", request, student),
         },
     )
 
