@@ -6,9 +6,23 @@ class RosterConfig(AppConfig):
     verbose_name = "学籍"
 
     def ready(self):
+        from core.api import api, register_api_cases
         from core.data.loaders import register_reference_loader
 
-        from . import menu_items, page_actions, permissions, scope_cases  # noqa: F401  (registrations)
+        from . import (  # noqa: F401  (registrations)
+            menu_items,
+            page_actions,
+            page_actions_changes,
+            permissions,
+            scope_cases,
+            scope_cases_changes,
+            scope_cases_stats,
+        )
+        from .api import roster_api_scope_cases, router
+
+        if not any(prefix == "/roster" for prefix, _r in api._routers):
+            api.add_router("/roster", router)
+        register_api_cases(roster_api_scope_cases)
         from .data.loaders import code_tables_ensure
 
         register_reference_loader(code_tables_ensure)

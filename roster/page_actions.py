@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from core.extensions import register_page_action
 from core.models import Student
-from core.scope import can_any
+from core.scope import can, can_any
 
 
 def _can_export(user) -> bool:
@@ -42,5 +42,22 @@ def class_actions(request, klass) -> list[dict]:
     ]
 
 
+def student_actions(request, student) -> list[dict]:
+    from .models import RosterChange
+
+    if not RosterChange.objects.visible_to(request.user).filter(student=student).exists() and not can(
+        request.user, "change", student
+    ):
+        return []
+    return [
+        {
+            "label": _("学籍档案与异动"),
+            "url": reverse("roster:student_record", args=[student.pk]),
+            "icon": "journal-text",
+        }
+    ]
+
+
 register_page_action("school_detail", school_actions)
+register_page_action("student_detail", student_actions)
 register_page_action("class_detail", class_actions)
