@@ -13,7 +13,7 @@ register(
         "upload",
         lambda u: can_any(u, "add", ImportJob),
         _("学籍"),
-        35,
+        55,
     )
 )
 register(
@@ -24,7 +24,7 @@ register(
         "arrow-left-right",
         lambda u: any(admin_nodes(u, "view")),
         _("学籍"),
-        36,
+        56,
     )
 )
 register(
@@ -35,7 +35,7 @@ register(
         "person-exclamation",
         lambda u: can_any(u, "change", RosterChange),
         _("学籍"),
-        37,
+        57,
     )
 )
 
@@ -46,4 +46,4 @@ def _stats_allowed(user) -> bool:
     return stats_allowed(user)
 
 
-register(MenuItem("roster_stats", _("学籍统计"), "roster:stats", "bar-chart", _stats_allowed, _("学籍"), 38))
+register(MenuItem("roster_stats", _("学籍统计"), "roster:stats", "bar-chart", _stats_allowed, _("学籍"), 58))

@@ -330,3 +330,11 @@ def test_student_search_by_exact_student_number(world):
     # a prefix of the encrypted number finds nothing (no digit-by-digit probing of ID numbers)
     partial = c.get("/people/students/", {"q": world.student_b1.student_no[:8]}).content.decode()
     assert "没有符合条件的记录" in partial
+
+
+@pytest.mark.django_db
+def test_menu_groups_appear_once(world):
+    body = client_for(world.school_admin_a).get("/").content.decode()
+    menu = re.search(r'data-testid="side-menu">(.*?)</nav>', body, re.S).group(1)
+    groups = re.findall(r'zx-menu-group[^>]*>([^<]+)<', menu)
+    assert len(groups) == len(set(groups)), groups
