@@ -14,6 +14,12 @@ function zxCharts() {
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     if (el.dataset.rendered) return;
     var data = JSON.parse(document.getElementById(el.getAttribute("data-chart")).textContent);
+    if (!data.values || data.values.length === 0) {
+      el.classList.add("zx-chart-empty");
+      el.textContent = data.empty || "暂无数据";
+      el.dataset.rendered = "1";
+      return;
+    }
     var chart = echarts.init(el);
     chart.setOption({
       animationDuration: 250,
