@@ -56,6 +56,19 @@ def _entry(actor, action: str, note: str = "", *, at: dt.datetime | None = None,
     return entry
 
 
+def _done_change(actor, *, at: dt.datetime | None = None, **fields) -> RosterChange:
+    """An unsaved RosterChange that ``actor`` requested and decided at once (status done, effective today
+    unless ``effective_on`` is given)."""
+    fields.setdefault("effective_on", timezone.localdate())
+    return RosterChange(
+        status=ChangeStatus.DONE,
+        requested_by=_user(actor),
+        decided_by=_user(actor),
+        decided_at=at or timezone.now(),
+        **fields,
+    )
+
+
 def _placed(student: Student, school: School, klass: Class | None) -> Student:
     """A probe of ``student`` at a new position, for ``can`` (not saved)."""
     return Student(
@@ -330,17 +343,14 @@ def transfer_out(*, actor, student: Student, to_district_name: str, to_school_na
     st.archived_at = now
     _save(st)
     target = f"{to_district_name}{to_school_name}"
-    change = RosterChange(
+    change = _done_change(
+        actor,
+        at=now,
         student=st,
         kind=ChangeKind.TRANSFER_OUT,
-        status=ChangeStatus.DONE,
         from_school_id=st.school_id,
         from_class_id=st.klass_id,
         reason=reason,
-        effective_on=timezone.localdate(),
-        requested_by=_user(actor),
-        decided_by=_user(actor),
-        decided_at=now,
         timeline=[
             _entry(actor, "transfer_out", reason, at=now, status=ChangeStatus.DONE, to=target),
         ],
@@ -396,17 +406,13 @@ def student_suspend(*, actor, student: Student, reason: str, until: dt.date | No
     before = snapshot(st)
     st.status = StudentStatus.SUSPENDED
     _save(st)
-    change = RosterChange(
+    change = _done_change(
+        actor,
         student=st,
         kind=ChangeKind.SUSPEND,
-        status=ChangeStatus.DONE,
         from_school_id=st.school_id,
         from_class_id=st.klass_id,
         reason=reason,
-        effective_on=timezone.localdate(),
-        requested_by=_user(actor),
-        decided_by=_user(actor),
-        decided_at=timezone.now(),
         timeline=[_entry(actor, "suspend", reason, until=until.isoformat() if until else None)],
     )
     _save(change)
@@ -448,19 +454,15 @@ def student_resume(*, actor, student: Student, to_class: Class | None = None) ->
         st.class_no = None
     _save(st)
     note = f"复学，编入{st.klass}" if st.klass_id != from_class_id else "复学，回原班级"
-    change = RosterChange(
+    change = _done_change(
+        actor,
         student=st,
         kind=ChangeKind.RESUME,
-        status=ChangeStatus.DONE,
         from_school_id=st.school_id,
         to_school_id=st.school_id,
         from_class_id=from_class_id,
         to_class_id=st.klass_id,
         reason=note,
-        effective_on=timezone.localdate(),
-        requested_by=_user(actor),
-        decided_by=_user(actor),
-        decided_at=timezone.now(),
         timeline=[_entry(actor, "resume", note)],
     )
     _save(change)
@@ -494,17 +496,13 @@ def student_withdraw(*, actor, student: Student, kind: str, reason: str) -> Rost
     before = snapshot(st)
     st.status = StudentStatus.DROPPED
     _save(st)
-    change = RosterChange(
+    change = _done_change(
+        actor,
         student=st,
         kind=kind,
-        status=ChangeStatus.DONE,
         from_school_id=st.school_id,
         from_class_id=st.klass_id,
         reason=reason,
-        effective_on=timezone.localdate(),
-        requested_by=_user(actor),
-        decided_by=_user(actor),
-        decided_at=timezone.now(),
         timeline=[_entry(actor, kind, reason)],
     )
     _save(change)
@@ -550,19 +548,16 @@ def dropout_follow_up(
             st.klass = to_class
             st.class_no = None
         _save(st)
-        resume = RosterChange(
+        resume = _done_change(
+            actor,
+            at=now,
             student=st,
             kind=ChangeKind.RESUME,
-            status=ChangeStatus.DONE,
             from_school_id=st.school_id,
             to_school_id=st.school_id,
             from_class_id=from_class_id,
             to_class_id=st.klass_id,
             reason="控辍保学：辍学学生返校",
-            effective_on=timezone.localdate(),
-            requested_by=_user(actor),
-            decided_by=_user(actor),
-            decided_at=now,
             timeline=[_entry(actor, "resume", f"辍学返校，编入{st.klass}", at=now, dropout_change=locked.pk)],
         )
         _save(resume)
@@ -724,19 +719,16 @@ def cohort_place_apply(*, actor, grade: Grade, plan: dict) -> dict:
         if not can(actor, "change", _placed(st, school, target)):
             raise PermissionDenied("无权将学生编入该班级")
         changes.append(
-            RosterChange(
+            _done_change(
+                actor,
+                at=now,
                 student=st,
                 kind=ChangeKind.PLACE,
-                status=ChangeStatus.DONE,
                 from_school_id=school.pk,
                 to_school_id=school.pk,
                 from_class_id=st.klass_id,
                 to_class=target,
                 reason="分班",
-                effective_on=timezone.localdate(),
-                requested_by=_user(actor),
-                decided_by=_user(actor),
-                decided_at=now,
                 created_at=now,
                 timeline=[_entry(actor, "place", f"分班：编入{target}", at=now)],
             )
@@ -802,19 +794,15 @@ def student_move_class(*, actor, student: Student, to_class: Class, reason: str)
     st.klass = to_class
     st.class_no = None
     _save(st)
-    change = RosterChange(
+    change = _done_change(
+        actor,
         student=st,
         kind=ChangeKind.PLACE,
-        status=ChangeStatus.DONE,
         from_school_id=st.school_id,
         to_school_id=st.school_id,
         from_class_id=from_class_id,
         to_class=to_class,
         reason=reason,
-        effective_on=timezone.localdate(),
-        requested_by=_user(actor),
-        decided_by=_user(actor),
-        decided_at=timezone.now(),
         timeline=[_entry(actor, "move_class", f"调入{to_class}：{reason}")],
     )
     _save(change)
@@ -945,18 +933,16 @@ def school_promote(*, actor, school: School, to_start_year: int) -> dict:
                 kind, day = ChangeKind.GRADUATE, graduate_day(to_start_year)
                 graduates.append(sid)
             changes.append(
-                RosterChange(
+                _done_change(
+                    actor,
+                    at=now,
                     student_id=sid,
                     kind=kind,
-                    status=ChangeStatus.DONE,
                     from_school_id=school.pk,
                     from_class_id=st.klass_id,
                     to_class_id=st.klass_id,
                     reason=note,
                     effective_on=day,
-                    requested_by=_user(actor),
-                    decided_by=_user(actor),
-                    decided_at=now,
                     created_at=now,
                     timeline=[_entry(actor, kind, note, at=now, to_start_year=to_start_year)],
                 )
@@ -1053,16 +1039,12 @@ def student_number_assign(*, actor, student: Student, temporary: bool = False) -
     st.student_no = number
     _save(st)
     note = f"{old_masked or '（无）'} → {st.student_no_masked}"
-    change = RosterChange(
+    change = _done_change(
+        actor,
         student=st,
         kind=ChangeKind.NUMBER,
-        status=ChangeStatus.DONE,
         from_school_id=st.school_id,
         reason=f"{rule} 字头学籍号",
-        effective_on=timezone.localdate(),
-        requested_by=_user(actor),
-        decided_by=_user(actor),
-        decided_at=timezone.now(),
         timeline=[_entry(actor, "number", note, rule=rule)],
     )
     _save(change)
