@@ -336,5 +336,5 @@ def test_student_search_by_exact_student_number(world):
 def test_menu_groups_appear_once(world):
     body = client_for(world.school_admin_a).get("/").content.decode()
     menu = re.search(r'data-testid="side-menu">(.*?)</nav>', body, re.S).group(1)
-    groups = re.findall(r'zx-menu-group[^>]*>([^<]+)<', menu)
+    groups = re.findall(r"zx-menu-group[^>]*>([^<]+)<", menu)
     assert len(groups) == len(set(groups)), groups
