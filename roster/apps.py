@@ -26,3 +26,10 @@ class RosterConfig(AppConfig):
         from .data.loaders import code_tables_ensure
 
         register_reference_loader(code_tables_ensure)
+
+        from core.demo.generate import DEMO_HOOKS
+
+        from .demo import roster_demo_seed
+
+        if roster_demo_seed not in DEMO_HOOKS:
+            DEMO_HOOKS.append(roster_demo_seed)

@@ -790,6 +790,11 @@ def _rename(person: Person, username: str) -> User:
     return user
 
 
+# Functions ``fn(*, district, seed, out, batch_size)`` run after the core demo data is built; apps register them
+# in AppConfig.ready() so the demo district also has their data.
+DEMO_HOOKS: list[Callable] = []
+
+
 def seed_demo(
     *,
     schools: int = DEFAULT_SCHOOLS,
@@ -838,6 +843,11 @@ def seed_demo(
             f"{made['classes']} 个班，学生 {made['students']}，教职工 {made['staff']}；"
             f"累计学生 {total_students:,}，用时 {time.monotonic() - started:.1f} 秒"
         )
+
+    for hook in DEMO_HOOKS:  # other apps add their own demo data (e.g. 学籍 profiles)
+        with transaction.atomic():
+            hook(district=district, seed=seed, out=out, batch_size=batch_size)
+        reset_queries()
 
     demo = builder.demo
     with transaction.atomic():

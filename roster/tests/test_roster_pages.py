@@ -125,3 +125,22 @@ def test_bad_file_shows_errors_and_an_encrypted_report(world, settings, django_c
     wb2 = load_workbook(io.BytesIO(report.content))
     assert any("校验位错误" in str(cell.comment.text) for row in wb2.active.iter_rows() for cell in row if cell.comment)
     assert client_for(world.school_admin_b).get(f"/roster/imports/{job.pk}/report.xlsx").status_code == 404
+
+
+@pytest.mark.django_db
+def test_demo_seed_gives_every_student_a_profile_with_encrypted_addresses():
+    from django.core.management import call_command
+    from django.db import connection
+
+    from core.models import Student
+    from roster.models import RosterChange, StudentProfile
+
+    call_command("seed_demo", schools=2, students_per_school=60, seed=4, stdout=io.StringIO())
+    n = Student.objects.count()
+    assert StudentProfile.objects.count() == n
+    assert RosterChange.objects.filter(kind="enrol", status="done").count() == n
+    assert StudentProfile.objects.filter(migrant_child=True).exists()
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_address, contact_phone FROM roster_studentprofile LIMIT 5")
+        for address, phone in cur.fetchall():
+            assert address.startswith("v1:") and phone.startswith("v1:")
