@@ -105,41 +105,37 @@ class Writer:
     # --- student numbers ---------------------------------------------------------------------------------
 
     def _student_no(self, person_fields: dict) -> str | None:
-        """学籍号 for a new student without one in the file: G + 身份证号, else a temporary L number."""
+        """学籍号 for a new student without one in the file: G + 身份证号, else None (a J number is assigned)."""
         if person_fields.get("id_type") == "1" and person_fields.get("id_number"):
             return "G" + person_fields["id_number"]
         return None
 
     def _temp_numbers(self, births: list[dt.date | None]) -> list[str]:
-        """L + 6-digit district code + 8-digit birth date + 4 random digits (roster-standards §3), unique."""
+        """J 字头学籍号 for students without a usable ID number (roster-standards §3): district code + birth
+        date + 3-digit sequence + check character, unique in the file and the database. The J check rule is
+        uncertain (see roster.services.J_RULE_NOTE); the number is shared with ``student_number_assign``."""
+        from roster.services import j_number
+
         area = self.school.district.region.code
-        pending = list(enumerate(births))
-        result: dict[int, str] = {}
-        for _ in range(20):
-            cands = {}
-            for i, born in pending:
-                while True:
-                    no = f"L{area}{(born or dt.date(2000, 1, 1)):%Y%m%d}{secrets.randbelow(10_000):04d}"
-                    if no not in self._temp_nos and no not in cands.values():
-                        break
-                cands[i] = no
-            taken = set(
-                Student.objects.filter(
-                    student_no_index__in=[Student.student_no_lookup(n) for n in cands.values()]
-                ).values_list("student_no_index", flat=True)
-            )
-            pending = []
-            for i, no in cands.items():
-                if Student.student_no_lookup(no) in taken:
-                    pending.append((i, births[i]))
-                else:
-                    result[i] = no
-                    self._temp_nos.add(no)
-            if not pending:
-                break
-        else:  # pragma: no cover
-            raise RuntimeError("无法生成临时学籍号")
-        return [result[i] for i in range(len(births))]
+        result = []
+        for born in births:
+            born = born or dt.date(2000, 1, 1)
+            for start in range(1, 1000, 50):
+                cands = [j_number(area, born, seq) for seq in range(start, min(start + 50, 1000))]
+                cands = [n for n in cands if n not in self._temp_nos]
+                taken = set(
+                    Student.objects.filter(
+                        student_no_index__in=[Student.student_no_lookup(n) for n in cands]
+                    ).values_list("student_no_index", flat=True)
+                )
+                free = [n for n in cands if Student.student_no_lookup(n) not in taken]
+                if free:
+                    self._temp_nos.add(free[0])
+                    result.append(free[0])
+                    break
+            else:  # pragma: no cover
+                raise RuntimeError("该出生日期的 J 字头学籍号顺序号已用完")
+        return result
 
     # --- users ---------------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from roster.importer import ImportFileError, import_roster, roster_import_run
 from roster.importer.reader import col_letter, read_table
 from roster.importer.sample import build_rows, build_workbook, to_csv, to_xlsx
 from roster.models import ImportJob, RosterChange, StudentProfile
+from roster.services import j_number_valid
 from roster.template import HEADERS
 
 pytestmark = pytest.mark.django_db
@@ -229,7 +230,10 @@ def test_students_without_resident_id_get_temporary_numbers_and_reimport_matches
     no_id = Student.objects.get(person__name=get(rows[0], "姓名"), school=world.school_a)
     passport = Person.objects.get(id_number_index=blind_index("A:E12345678", "id")).student
     for st in (no_id, passport):
-        assert re.fullmatch(rf"L330211{birth_of(rows[0] if st is no_id else rows[1]):%Y%m%d}\d{{4}}", st.student_no)
+        assert re.fullmatch(
+            rf"J330211{birth_of(rows[0] if st is no_id else rows[1]):%Y%m%d}\d{{3}}[\dX]", st.student_no
+        )
+        assert j_number_valid(st.student_no)
     before = counts()
     result = run(world, rows)
     assert result.counts["unchanged"] == 3
