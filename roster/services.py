@@ -69,6 +69,23 @@ def _done_change(actor, *, at: dt.datetime | None = None, **fields) -> RosterCha
     )
 
 
+def _reenrol(st: Student, to_class: Class | None, *, purpose: str) -> tuple[dict, int]:
+    """Put a suspended or dropped-out student back to 在读, in their old class or ``to_class``; returns the
+    snapshot before the change and the old class id. ``purpose`` (复学/返校) words the error message."""
+    if to_class is not None:
+        _check_rejoin_class(st, to_class)
+    elif st.klass.archived_at is not None:
+        raise ValidationError({"to_class": f"原班级{st.klass}已归档，请选择{purpose}班级"})
+    before = snapshot(st)
+    from_class_id = st.klass_id
+    st.status = StudentStatus.ENROLLED
+    if to_class is not None and to_class.pk != st.klass_id:
+        st.klass = to_class
+        st.class_no = None
+    _save(st)
+    return before, from_class_id
+
+
 def _placed(student: Student, school: School, klass: Class | None) -> Student:
     """A probe of ``student`` at a new position, for ``can`` (not saved)."""
     return Student(
@@ -442,17 +459,7 @@ def student_resume(*, actor, student: Student, to_class: Class | None = None) ->
         raise ValidationError(
             {"student": f"{st.person.name}当前学籍状态为「{_status_label(st.status)}」，只有休学学生可以复学"}
         )
-    if to_class is not None:
-        _check_rejoin_class(st, to_class)
-    elif st.klass.archived_at is not None:
-        raise ValidationError({"to_class": f"原班级{st.klass}已归档，请选择复学班级"})
-    before = snapshot(st)
-    from_class_id = st.klass_id
-    st.status = StudentStatus.ENROLLED
-    if to_class is not None and to_class.pk != st.klass_id:
-        st.klass = to_class
-        st.class_no = None
-    _save(st)
+    before, from_class_id = _reenrol(st, to_class, purpose="复学")
     note = f"复学，编入{st.klass}" if st.klass_id != from_class_id else "复学，回原班级"
     change = _done_change(
         actor,
@@ -537,17 +544,7 @@ def dropout_follow_up(
     locked.follow_up = f"{locked.follow_up}\n{stamp}" if locked.follow_up else stamp
     audit_changes: dict = {"follow_up": [None, note]}
     if returned:
-        if to_class is not None:
-            _check_rejoin_class(st, to_class)
-        elif st.klass.archived_at is not None:
-            raise ValidationError({"to_class": f"原班级{st.klass}已归档，请选择返校班级"})
-        before = snapshot(st)
-        from_class_id = st.klass_id
-        st.status = StudentStatus.ENROLLED
-        if to_class is not None and to_class.pk != st.klass_id:
-            st.klass = to_class
-            st.class_no = None
-        _save(st)
+        before, from_class_id = _reenrol(st, to_class, purpose="返校")
         resume = _done_change(
             actor,
             at=now,
