@@ -71,8 +71,16 @@ class Person(TimeStampedModel):
         super().save(*args, **kwargs)
 
     def refresh_indexes(self):
-        self.id_number_index = blind_index(f"{self.id_type}:{self.id_number}", "id") if self.id_number else None
-        self.phone_index = blind_index(self.phone, "phone") if self.phone else ""
+        for name, value in self.index_values(self.id_type, self.id_number, self.phone).items():
+            setattr(self, name, value)
+
+    @staticmethod
+    def index_values(id_type: str, id_number: str | None, phone: str | None = "") -> dict:
+        """The blind-index columns for these values (also used by bulk writers that skip save())."""
+        return {
+            "id_number_index": blind_index(f"{id_type}:{id_number}", "id") if id_number else None,
+            "phone_index": blind_index(phone, "phone") if phone else "",
+        }
 
     @property
     def id_number_masked(self) -> str:
