@@ -65,6 +65,15 @@ def make_user(person: Person | None, username: str, password: str = PASSWORD):
     return user
 
 
+def junior_class_b(w):
+    """School B (九年一贯制) also runs 初中: its class of school A's cohort, created on first use, receives
+    transfers of school A's students (a transfer keeps 学段 and 年级)."""
+    if getattr(w, "class_b2", None) is None:
+        grade, _ = Grade.objects.get_or_create(school=w.school_b, stage="junior", entry_year=w.grade_a.entry_year)
+        w.class_b2, _ = Class.objects.get_or_create(school=w.school_b, grade=grade, number=1)
+    return w.class_b2
+
+
 def build_world() -> SimpleNamespace:
     w = SimpleNamespace(password=PASSWORD)
     from .data.loaders import regions_ensure
@@ -81,7 +90,7 @@ def build_world() -> SimpleNamespace:
         district=w.district, code="3133000001", name="镇海区蛟川中学", school_type="junior"
     )
     w.school_b = School.objects.create(
-        district=w.district, code="2133000002", name="镇海区骆驼小学", school_type="primary"
+        district=w.district, code="3133000002", name="镇海区骆驼学校", school_type="nine_year"
     )
     w.grade_a = Grade.objects.create(school=w.school_a, stage="junior", entry_year=year)
     w.grade_b = Grade.objects.create(school=w.school_b, stage="primary", entry_year=year - 2)

@@ -3,6 +3,12 @@
 from core.scope_matrix import Case, register_case
 
 
+def _junior_class_b(w):
+    from core.testing import junior_class_b
+
+    return junior_class_b(w)
+
+
 def _transfer(w, status: str = "requested"):
     """A transfer of student_a2 (school A → school B) in ``status`` (requested or accepted), made on first use."""
     from roster import services
@@ -20,7 +26,7 @@ def _transfer(w, status: str = "requested"):
             actor=w.school_admin_a, student=w.student_a2, to_school=w.school_b, reason="随父母工作调动"
         )
     if status == ChangeStatus.ACCEPTED and change.status == ChangeStatus.REQUESTED:
-        services.transfer_accept(actor=w.school_admin_b, change=change, to_class=w.class_b1)
+        services.transfer_accept(actor=w.school_admin_b, change=change, to_class=_junior_class_b(w))
     return change
 
 
@@ -99,7 +105,7 @@ register_case(
         "school_admin_b",
         "school_admin_a",
         method="post",
-        data=lambda w: {"to_class": w.class_b1.pk},
+        data=lambda w: {"to_class": _junior_class_b(w).pk},
     )
 )
 register_case(

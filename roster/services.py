@@ -152,6 +152,26 @@ def _class_usable(klass: Class, school: School, field: str = "to_class") -> None
 # --- 转学 (within the district) --------------------------------------------------------------------------
 
 
+def _stage_served(st: Student, to_school: School) -> None:
+    """The receiving school must run the student's 学段 (a 初中 student cannot move to a 小学)."""
+    stage = st.klass.grade.stage
+    if stage not in to_school.stages:
+        raise ValidationError(
+            {
+                "to_school": f"{to_school.name}（{to_school.stage_labels}）不设{Stage(stage).label}，"
+                f"不能接收{st.person.name}"
+            }
+        )
+
+
+def _same_cohort(st: Student, to_class: Class, field: str = "to_class") -> None:
+    """A transfer keeps the student's 年级: the class must be of the same 学段 and 入学年份 (留级/跳级 are
+    separate steps after the transfer)."""
+    mine, theirs = st.klass.grade, to_class.grade
+    if (mine.stage, mine.entry_year) != (theirs.stage, theirs.entry_year):
+        raise ValidationError({field: f"{st.person.name}就读{mine.label()}，转入班级应为{mine.label()}的班级"})
+
+
 @transaction.atomic
 def transfer_request(
     *, actor, student: Student, to_school: School, reason: str, effective_on: dt.date | None = None
@@ -170,6 +190,7 @@ def transfer_request(
         raise ValidationError({"to_school": f"{to_school.name}已归档，不能转入"})
     if to_school.district_id != st.district_id:
         raise ValidationError({"to_school": "转入学校不在本区县；跨区县转学请办理转出"})
+    _stage_served(st, to_school)
     if _open_transfer(st).exists():
         raise ValidationError({"student": f"{st.person.name}已有未办结的转学申请"})
     change = RosterChange(
@@ -219,6 +240,7 @@ def transfer_accept(*, actor, change: RosterChange, to_class: Class) -> RosterCh
     if locked.status != ChangeStatus.REQUESTED:
         raise ValidationError({"status": f"该申请当前状态为「{locked.get_status_display()}」，不能再次接收"})
     _class_usable(to_class, locked.to_school)
+    _same_cohort(locked.student, to_class)
     locked.status = ChangeStatus.ACCEPTED
     locked.to_class = to_class
     locked.timeline = [

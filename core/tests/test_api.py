@@ -230,8 +230,9 @@ def test_school_list_is_scoped_and_filtered(world):
     assert ids(client_for(world.parent2).get(f"{API}/schools")) == [world.school_a.pk]
     c = client_for(world.district_admin)
     assert ids(c.get(f"{API}/schools", {"q": "骆驼"})) == [world.school_b.pk]
-    assert ids(c.get(f"{API}/schools", {"q": "3133"})) == [world.school_a.pk]
-    assert ids(c.get(f"{API}/schools", {"school_type": "primary"})) == [world.school_b.pk]
+    assert ids(c.get(f"{API}/schools", {"q": "3133000001"})) == [world.school_a.pk]
+    assert ids(c.get(f"{API}/schools", {"school_type": "nine_year"})) == [world.school_b.pk]
+    assert ids(c.get(f"{API}/schools", {"school_type": "primary"})) == []
     assert c.get(f"{API}/schools", {"school_type": "bogus"}).status_code == 422
     School.objects.filter(pk=world.school_b.pk).update(archived_at=timezone.now())
     assert ids(c.get(f"{API}/schools")) == [world.school_a.pk]

@@ -206,7 +206,7 @@ def test_school_archive_of_empty_school(world):
 def test_grade_create_refuses_stage_the_school_does_not_have(world):
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        services.grade_create(actor=world.school_admin_b, school=world.school_b, stage="junior", entry_year=2025)
+        services.grade_create(actor=world.school_admin_b, school=world.school_b, stage="senior", entry_year=2025)
     assert error_fields(exc) == {"stage"}
     assert "没有该学段" in exc.value.message_dict["stage"][0]
     assert counts() == before

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from core.models import Student, StudentStatus
-from core.testing import login
+from core.testing import junior_class_b, login
 from roster.models import ChangeKind, ChangeStatus, RosterChange
 
 URL_NAMES = {
@@ -63,20 +63,20 @@ def test_full_transfer_through_the_pages(world):
     # school B sees it in its inbox; the sending school and the district cannot accept it
     inbox = b.get("/roster/transfers/").content.decode()
     assert st.person.name in inbox and "接收" in inbox and world.class_b1.name in inbox
-    assert a.post(f"/roster/transfers/{change.pk}/accept/", {"to_class": world.class_b1.pk}).status_code == 403
+    assert a.post(f"/roster/transfers/{change.pk}/accept/", {"to_class": junior_class_b(world).pk}).status_code == 403
     assert (
         client_for(world.teacher_b)
-        .post(f"/roster/transfers/{change.pk}/accept/", {"to_class": world.class_b1.pk})
+        .post(f"/roster/transfers/{change.pk}/accept/", {"to_class": junior_class_b(world).pk})
         .status_code
         == 404
     )
     # approving before acceptance: refused with a message
     r = d.post(f"/roster/transfers/{change.pk}/approve/", follow=True)
     assert "转入学校尚未同意接收，不能批准" in _messages(r)
-    r = b.post(f"/roster/transfers/{change.pk}/accept/", {"to_class": world.class_b1.pk})
+    r = b.post(f"/roster/transfers/{change.pk}/accept/", {"to_class": junior_class_b(world).pk})
     assert r.status_code == 302 and r["Location"] == "/roster/transfers/"
     change.refresh_from_db()
-    assert change.status == ChangeStatus.ACCEPTED and change.to_class == world.class_b1
+    assert change.status == ChangeStatus.ACCEPTED and change.to_class == junior_class_b(world)
 
     # the district admin approves; the school admins may not
     assert st.person.name in d.get("/roster/transfers/").content.decode()
@@ -86,7 +86,7 @@ def test_full_transfer_through_the_pages(world):
     assert any("已转入" in m for m in _messages(r))
     st.refresh_from_db()
     change.refresh_from_db()
-    assert st.school == world.school_b and st.klass == world.class_b1 and st.status == StudentStatus.ENROLLED
+    assert st.school == world.school_b and st.klass == junior_class_b(world) and st.status == StudentStatus.ENROLLED
     assert change.status == ChangeStatus.DONE
 
     # the timeline shows every step; school A still sees the transfer in its list, school B now owns the student

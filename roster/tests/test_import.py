@@ -358,7 +358,7 @@ def _enrolled_elsewhere(rows, w):
     put(rows[0], "出生日期", p.birth_date)
     put(rows[0], "性别", p.gender)
     put(rows[0], "姓名", p.name)
-    return [(0, "身份证件号", "该学生已在「镇海区骆驼小学」在籍，不能重复导入；如需转入本校，请办理转学")]
+    return [(0, "身份证件号", "该学生已在「镇海区骆驼学校」在籍，不能重复导入；如需转入本校，请办理转学")]
 
 
 def _id_of_other_person(rows, w):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core import idcard
 from core.models import AuditLog, Class, Grade, Guardianship, Person, RoleGrant, School, Student
-from core.testing import make_person, make_user
+from core.testing import junior_class_b, make_person, make_user
 from roster import selectors, services
 from roster.models import ChangeKind, ChangeStatus, RosterChange, StudentProfile
 from roster.placement import Pupil, place, quotas, summarize
@@ -83,8 +83,8 @@ def test_transfer_a_to_b_full_flow(world):
     assert selectors.transfer_inbox(w.school_admin_a) == []
     assert selectors.transfer_inbox(w.district_admin) == []  # not accepted yet
 
-    services.transfer_accept(actor=w.school_admin_b, change=ch, to_class=w.class_b1)
-    assert ch.status == ChangeStatus.ACCEPTED and ch.to_class == w.class_b1
+    services.transfer_accept(actor=w.school_admin_b, change=ch, to_class=junior_class_b(w))
+    assert ch.status == ChangeStatus.ACCEPTED and ch.to_class == junior_class_b(w)
     assert selectors.transfer_inbox(w.school_admin_b) == []
     assert [c.pk for c in selectors.transfer_inbox(w.district_admin)] == [ch.pk]
 
@@ -92,7 +92,7 @@ def test_transfer_a_to_b_full_flow(world):
     st.refresh_from_db()
     assert (st.school, st.klass, st.district, st.status, st.class_no) == (
         w.school_b,
-        w.class_b1,
+        junior_class_b(w),
         w.district,
         "enrolled",
         None,
@@ -123,6 +123,28 @@ def test_transfer_a_to_b_full_flow(world):
     assert approve.changes["student"]["school"] == [w.school_a.pk, w.school_b.pk]
 
 
+def test_transfer_keeps_stage_and_grade(world):
+    w = world
+    primary = School.objects.create(
+        district=w.district, code="2133000009", name="镇海区中心小学", school_type="primary"
+    )
+    before = RosterChange.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        services.transfer_request(actor=w.school_admin_a, student=w.student_a1, to_school=primary, reason="搬家")
+    assert exc.value.message_dict["to_school"] == ["镇海区中心小学（小学）不设初中，不能接收周小明"]
+    assert RosterChange.objects.count() == before
+
+    # school B (九年一贯制) runs 初中, but its 小学 class is not the student's 年级
+    ch = services.transfer_request(actor=w.school_admin_a, student=w.student_a1, to_school=w.school_b, reason="搬家")
+    with pytest.raises(ValidationError) as exc:
+        services.transfer_accept(actor=w.school_admin_b, change=ch, to_class=w.class_b1)
+    assert exc.value.message_dict["to_class"] == ["周小明就读七年级，转入班级应为七年级的班级"]
+    ch.refresh_from_db()
+    assert ch.status == ChangeStatus.REQUESTED and ch.to_class is None
+    services.transfer_accept(actor=w.school_admin_b, change=ch, to_class=junior_class_b(w))
+    assert RosterChange.objects.get(pk=ch.pk).status == ChangeStatus.ACCEPTED
+
+
 @pytest.mark.parametrize("who", ["school_admin_b", "teacher_a", "head_teacher_a1", "parent1", "auditor"])
 def test_wrong_actor_cannot_request(world, who):
     before = state(world.student_a1)
@@ -138,14 +160,14 @@ def test_wrong_actor_cannot_accept(world, who):
     ch = request_a1(world)
     before = state(world.student_a1)
     with pytest.raises(PermissionDenied):
-        services.transfer_accept(actor=getattr(world, who), change=ch, to_class=world.class_b1)
+        services.transfer_accept(actor=getattr(world, who), change=ch, to_class=junior_class_b(world))
     assert state(world.student_a1) == before
 
 
 @pytest.mark.parametrize("who", ["school_admin_a", "school_admin_b", "teacher_b", "head_teacher_a1", "auditor"])
 def test_only_district_admin_approves(world, who):
     ch = request_a1(world)
-    services.transfer_accept(actor=world.school_admin_b, change=ch, to_class=world.class_b1)
+    services.transfer_accept(actor=world.school_admin_b, change=ch, to_class=junior_class_b(world))
     before = state(world.student_a1)
     with pytest.raises(PermissionDenied):
         services.transfer_approve(actor=getattr(world, who), change=ch)
@@ -204,9 +226,9 @@ def test_invalid_transfer_states(world):
     with pytest.raises(ValidationError) as e:
         services.transfer_accept(actor=w.school_admin_b, change=ch, to_class=w.class_a1)  # not a B class
     assert "to_class" in e.value.message_dict
-    services.transfer_accept(actor=w.school_admin_b, change=ch, to_class=w.class_b1)
+    services.transfer_accept(actor=w.school_admin_b, change=ch, to_class=junior_class_b(w))
     with pytest.raises(ValidationError):
-        services.transfer_accept(actor=w.school_admin_b, change=ch, to_class=w.class_b1)  # twice
+        services.transfer_accept(actor=w.school_admin_b, change=ch, to_class=junior_class_b(w))  # twice
     with pytest.raises(ValidationError):
         services.transfer_cancel(actor=w.school_admin_a, change=ch)  # already accepted
     with pytest.raises(ValidationError) as e:

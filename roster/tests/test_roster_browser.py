@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 pytest.register_assert_rewrite("core.tests.browser")
 
+from core.testing import junior_class_b  # noqa: E402
 from core.tests.browser import DESKTOP, _new_page, login, screenshot, table_rows  # noqa: E402
 
 pytest_plugins = ["core.tests.browser"]
@@ -115,6 +116,7 @@ def test_transfer_approval(bworld, browser, live_server):
     w = bworld
     student = w.student_a2
     name = student.person.name
+    target = junior_class_b(w)  # 九年一贯制 school B's class of the student's cohort
 
     ctx_a, page_a = _as(browser, live_server, "sadmin_a")
     page_a.goto(f"/roster/students/{student.pk}/")
@@ -129,7 +131,7 @@ def test_transfer_approval(bworld, browser, live_server):
     ctx_b, page_b = _as(browser, live_server, "sadmin_b")
     page_b.goto("/roster/transfers/")
     row = page_b.get_by_test_id("inbox").locator("tbody tr", has_text=name)
-    row.locator("select[name=to_class]").select_option(label=str(w.class_b1))
+    row.locator("select[name=to_class]").select_option(label=str(target))
     row.get_by_role("button", name="接收").click()
     expect(page_b.get_by_text(f"已同意接收{name}，等待区县审批")).to_be_visible()
     ctx_b.close()

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from core.models import Class, Grade, Student
-from core.testing import make_person
+from core.testing import junior_class_b, make_person
 from roster import selectors, services
 from roster.models import ChangeKind, RosterChange, StudentProfile
 
@@ -42,7 +42,15 @@ def test_open_transfer_visible_to_receiving_admin_only(world):
 def test_transfer_inbox_per_role(world):
     w = world
     a = services.transfer_request(actor=w.school_admin_a, student=w.student_a1, to_school=w.school_b, reason="搬家")
-    b = services.transfer_request(actor=w.school_admin_b, student=w.student_b1, to_school=w.school_a, reason="搬家")
+    klass = junior_class_b(w)  # a 初一 student of school B can move to school A (a 初中)
+    junior_b = Student.objects.create(
+        person=make_person("林小初", born=dt.date(2013, 3, 1)),
+        district=w.district,
+        school=w.school_b,
+        klass=klass,
+        student_no="L1",
+    )
+    b = services.transfer_request(actor=w.school_admin_b, student=junior_b, to_school=w.school_a, reason="搬家")
     assert [c.pk for c in selectors.transfer_inbox(w.school_admin_b)] == [a.pk]
     assert [c.pk for c in selectors.transfer_inbox(w.school_admin_a)] == [b.pk]
     services.transfer_accept(actor=w.school_admin_a, change=b, to_class=w.class_a2)
@@ -139,6 +147,6 @@ def test_incoming_transfer_is_visible_to_receiving_admins_only_and_stays_visible
     visible = lambda user: RosterChange.objects.visible_to(user).filter(pk=change.pk).exists()  # noqa: E731
     assert visible(world.school_admin_b) and visible(world.school_admin_a) and visible(world.district_admin)
     assert not visible(world.teacher_b) and not visible(world.student_user_b1)
-    services.transfer_accept(actor=world.school_admin_b, change=change, to_class=world.class_b1)
+    services.transfer_accept(actor=world.school_admin_b, change=change, to_class=junior_class_b(world))
     services.transfer_approve(actor=world.district_admin, change=RosterChange.objects.get(pk=change.pk))
     assert visible(world.school_admin_a)  # the sending school keeps its record after the student left
