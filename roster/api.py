@@ -6,19 +6,21 @@ administers); out-of-scope objects are 404, lists are filtered.
 """
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from core.api.common import actor, get_visible
 from core.api.errors import not_found
-from core.api.org import READ_ERRORS
+from core.api.org import READ_ERRORS, WRITE_ERRORS
 from core.api.pagination import Pagination
 from core.api.schemas import ErrorOut
-from core.models import School, Student
+from core.models import Class, School, Student
 
+from . import services
 from .models import ChangeKind, ChangeStatus
 from .selectors import changes_visible_to, enrolment_stats, student_timeline
 
@@ -188,6 +190,186 @@ def stats(request, school: int | None = None):
         raise PermissionDenied("无权查看学籍统计")
     school_obj = get_visible(School.objects.visible_to(user, "view"), school, "学校")
     return enrolment_stats(user, school=school_obj)
+
+
+# --- 异动 (writes) ---------------------------------------------------------------------------------------
+# Thin wrappers over roster.services (the same permission checks, validation and audit as the pages). The
+# student or 异动 is looked up in the user's scope first (404 outside it); schools and classes named in the
+# payload are looked up inside the student's district / the relevant school, and the service decides
+# whether the user may use them (403).
+
+
+class TransferIn(Schema):
+    student: int
+    to_school: int
+    reason: str
+    effective_on: dt.date | None = None
+
+
+class AcceptIn(Schema):
+    to_class: int
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class SuspendIn(Schema):
+    reason: str
+    until: dt.date | None = None
+
+
+class ResumeIn(Schema):
+    to_class: int | None = None
+
+
+class WithdrawIn(Schema):
+    kind: Literal["dropout", "withdraw"] = "dropout"
+    reason: str
+
+
+class MoveClassIn(Schema):
+    to_class: int
+    reason: str
+
+
+class NumberIn(Schema):
+    temporary: bool = False
+
+
+class NumberOut(Schema):
+    student: int
+    student_no_masked: str
+
+
+class PromoteIn(Schema):
+    to_start_year: int
+    dry_run: bool = False
+
+
+def _student_for_write(request, student_id: int) -> Student:
+    qs = Student.objects.visible_to(actor(request)).select_related("person", "school__district__region", "klass__grade")
+    return get_visible(qs, student_id, "学生")
+
+
+def _change_for_write(request, change_id: int):
+    return get_visible(_changes(request), change_id, "学籍异动")
+
+
+def _class_in(school_ids, class_id: int | None):
+    if class_id is None:
+        return None
+    klass = Class.objects.select_related("grade", "school").filter(pk=class_id, school_id__in=school_ids).first()
+    if klass is None:
+        raise not_found("班级")
+    return klass
+
+
+def _change_out(change):
+    return _changes_by_pk(change.pk)
+
+
+def _changes_by_pk(pk: int):
+    from .models import RosterChange
+
+    return RosterChange.objects.select_related(
+        "student__person", "from_school", "to_school", "from_class__grade", "to_class__grade"
+    ).get(pk=pk)
+
+
+@router.post("/transfers", response={201: ChangeOut, **WRITE_ERRORS}, summary="转学申请（区内）")
+def transfer_request_api(request, payload: TransferIn):
+    """The sending school's admin (or the district admin) applies; the receiving school accepts, the
+    district approves."""
+    student = _student_for_write(request, payload.student)
+    to_school = School.objects.filter(pk=payload.to_school, district_id=student.district_id).first()
+    if to_school is None:
+        raise not_found("转入学校")
+    change = services.transfer_request(
+        actor=actor(request),
+        student=student,
+        to_school=to_school,
+        reason=payload.reason,
+        effective_on=payload.effective_on,
+    )
+    return Status(201, _change_out(change))
+
+
+@router.post("/changes/{int:change_id}/accept", response={200: ChangeOut, **WRITE_ERRORS}, summary="转入学校接收")
+def transfer_accept_api(request, change_id: int, payload: AcceptIn):
+    change = _change_for_write(request, change_id)
+    klass = _class_in([change.to_school_id], payload.to_class)
+    services.transfer_accept(actor=actor(request), change=change, to_class=klass)
+    return _change_out(change)
+
+
+@router.post("/changes/{int:change_id}/approve", response={200: ChangeOut, **WRITE_ERRORS}, summary="区县审批转学")
+def transfer_approve_api(request, change_id: int):
+    change = _change_for_write(request, change_id)
+    services.transfer_approve(actor=actor(request), change=change)
+    return _change_out(change)
+
+
+@router.post("/changes/{int:change_id}/reject", response={200: ChangeOut, **WRITE_ERRORS}, summary="驳回转学")
+def transfer_reject_api(request, change_id: int, payload: ReasonIn):
+    change = _change_for_write(request, change_id)
+    services.transfer_reject(actor=actor(request), change=change, reason=payload.reason)
+    return _change_out(change)
+
+
+@router.post("/changes/{int:change_id}/cancel", response={200: ChangeOut, **WRITE_ERRORS}, summary="撤销转学申请")
+def transfer_cancel_api(request, change_id: int):
+    change = _change_for_write(request, change_id)
+    services.transfer_cancel(actor=actor(request), change=change)
+    return _change_out(change)
+
+
+@router.post("/students/{int:student_id}/suspend", response={201: ChangeOut, **WRITE_ERRORS}, summary="休学")
+def suspend_api(request, student_id: int, payload: SuspendIn):
+    student = _student_for_write(request, student_id)
+    change = services.student_suspend(actor=actor(request), student=student, reason=payload.reason, until=payload.until)
+    return Status(201, _change_out(change))
+
+
+@router.post("/students/{int:student_id}/resume", response={201: ChangeOut, **WRITE_ERRORS}, summary="复学")
+def resume_api(request, student_id: int, payload: ResumeIn):
+    student = _student_for_write(request, student_id)
+    klass = _class_in([student.school_id], payload.to_class)
+    change = services.student_resume(actor=actor(request), student=student, to_class=klass)
+    return Status(201, _change_out(change))
+
+
+@router.post("/students/{int:student_id}/withdraw", response={201: ChangeOut, **WRITE_ERRORS}, summary="退学/辍学")
+def withdraw_api(request, student_id: int, payload: WithdrawIn):
+    student = _student_for_write(request, student_id)
+    change = services.student_withdraw(actor=actor(request), student=student, kind=payload.kind, reason=payload.reason)
+    return Status(201, _change_out(change))
+
+
+@router.post("/students/{int:student_id}/move-class", response={201: ChangeOut, **WRITE_ERRORS}, summary="调班")
+def move_class_api(request, student_id: int, payload: MoveClassIn):
+    student = _student_for_write(request, student_id)
+    klass = _class_in([student.school_id], payload.to_class)
+    change = services.student_move_class(actor=actor(request), student=student, to_class=klass, reason=payload.reason)
+    return Status(201, _change_out(change))
+
+
+@router.post("/students/{int:student_id}/number", response={200: NumberOut, **WRITE_ERRORS}, summary="分配学籍号")
+def number_api(request, student_id: int, payload: NumberIn):
+    """G/J/L 字头学籍号 by roster-standards §3; the response shows it masked."""
+    student = _student_for_write(request, student_id)
+    services.student_number_assign(actor=actor(request), student=student, temporary=payload.temporary)
+    student.refresh_from_db()
+    return {"student": student.pk, "student_no_masked": student.student_no_masked}
+
+
+@router.post("/schools/{int:school_id}/promote", response={200: dict, **WRITE_ERRORS}, summary="学年升级与毕业")
+def promote_api(request, school_id: int, payload: PromoteIn):
+    """``dry_run``: the preview (per grade: from/to label, action, count); otherwise the promotion runs and the
+    counts are returned. Idempotent per academic year."""
+    school = get_visible(School.objects.visible_to(actor(request), "view"), school_id, "学校")
+    fn = services.school_promote_preview if payload.dry_run else services.school_promote
+    return fn(actor=actor(request), school=school, to_start_year=payload.to_start_year)
 
 
 # --- scope matrix ---------------------------------------------------------------------------------------
