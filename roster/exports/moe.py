@@ -116,12 +116,14 @@ def _row(student: Student, start_year: int, masked: bool) -> list:
     return row
 
 
-def moe_roster_rows(user, *, school=None, grade=None, klass=None) -> Iterator[list]:
+def moe_roster_rows(user, *, school=None, grade=None, klass=None, start_year: int | None = None) -> Iterator[list]:
     """Rows of the MoE 学籍 export for the students ``user`` may export; the FIRST row is the header row.
 
     Permission is checked and the export audited when this is called (not lazily on iteration). Raises
     PermissionDenied for users without any student export grant; filters outside the user's scope give
     an export with the header row only. The query count does not depend on the number of rows.
+    ``start_year``: the academic year whose 年级 names are written (default the current one; after the
+    year-end 升级 a school exports the coming year's roster with ``start_year`` + 1).
     """
     require_export(user)
     qs, filters = _students(user, school=school, grade=grade, klass=klass)
@@ -140,7 +142,7 @@ def moe_roster_rows(user, *, school=None, grade=None, klass=None) -> Iterator[li
         .order_by("school__code", "klass__grade__stage", "-klass__grade__entry_year", "klass__number", "class_no", "id")
         .iterator(chunk_size=2000)
     )
-    start_year = academic_start_year()
+    start_year = start_year or academic_start_year()
     header = moe_headers(masked)
 
     def generate():
@@ -151,9 +153,9 @@ def moe_roster_rows(user, *, school=None, grade=None, klass=None) -> Iterator[li
     return generate()
 
 
-def moe_roster_workbook(user, *, school=None, grade=None, klass=None) -> bytes:
+def moe_roster_workbook(user, *, school=None, grade=None, klass=None, start_year: int | None = None) -> bytes:
     """The MoE export as .xlsx bytes (write-only workbook, one sheet 学生基本信息, header row bold)."""
-    rows = moe_roster_rows(user, school=school, grade=grade, klass=klass)
+    rows = moe_roster_rows(user, school=school, grade=grade, klass=klass, start_year=start_year)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=SHEET_NAME)
     bold = Font(bold=True)

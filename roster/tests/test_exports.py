@@ -334,3 +334,28 @@ def test_split_name():
     assert split_name("周小明") == ("周小明", "周")
     assert split_name("欧阳娜娜") == ("欧阳娜娜", "欧阳")
     assert split_name("欧阳") == ("欧阳", "欧")
+
+
+def test_moe_export_of_the_coming_year_after_promotion(world, client):
+    from core.models import academic_start_year
+    from core.testing import login
+    from roster import services
+
+    year = academic_start_year()
+    _h, rows = data_rows(world.school_admin_a, school=world.school_a)
+    assert {r[COL["年级"]] for r in rows} == {"七年级"}
+    services.school_promote(actor=world.school_admin_a, school=world.school_a, to_start_year=year + 1)
+    _h, rows = data_rows(world.school_admin_a, school=world.school_a, start_year=year + 1)
+    assert {r[COL["年级"]] for r in rows} == {"八年级"}
+    assert {r[COL["班级"]] for r in rows} == {"八年级（1）班", "八年级（2）班"}
+
+    login(client, world.school_admin_a)
+    url = f"/roster/export/moe/?school={world.school_a.pk}"
+    r = client.get(f"{url}&year={year + 1}")
+    assert r.status_code == 200 and f"{year + 1}" in r["Content-Disposition"]
+    ws = load_workbook(io.BytesIO(r.content)).active
+    values = {c.value for row in ws.iter_rows(min_row=2) for c in row}
+    assert "八年级" in values and "七年级" not in values
+    for bad in (str(year + 2), str(year - 1), "abc"):
+        r = client.get(f"{url}&year={bad}")
+        assert r.status_code == 400 and "学年参数无效" in r.content.decode()
