@@ -720,6 +720,38 @@ def test_damaged_xls_is_refused(world):
     assert "无法读取 Excel 文件" in _file_error(data, "roster.xls")
 
 
+def test_real_xls_file_imports(world):
+    """A BIFF8 .xls as older 学籍 systems and WPS save it (written with xlwt): dates as Excel date cells, ID
+    numbers as text, numbers as numbers."""
+    import xlwt
+
+    rows = sample(world, 12, seed=5)
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("学生基本信息")
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for c, h in enumerate(HEADERS):
+        sheet.write(0, c, h)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write(r, c, value, date_style)
+            elif value is not None:
+                sheet.write(r, c, value)
+    buf = io.BytesIO()
+    book.save(buf)
+    assert buf.getvalue()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file
+    before = counts()
+    result = import_roster(data=buf.getvalue(), filename="学籍.xls", school=world.school_a, actor=world.school_admin_a)
+    assert result.status == "done", messages(result)[:5]
+    assert result.counts["created"] == 12
+    assert counts()["Student"] == before["Student"] + 12
+    first = Person.objects.get(id_number_index=blind_index(f"1:{get(rows[0], '身份证件号')}", "id"))
+    assert first.name == get(rows[0], "姓名") and first.birth_date == birth_of(rows[0])
+    # the same file again changes nothing
+    again = import_roster(data=buf.getvalue(), filename="学籍.xls", school=world.school_a, actor=world.school_admin_a)
+    assert again.counts["unchanged"] == 12 and counts()["Student"] == before["Student"] + 12
+
+
 def test_ambiguous_grade_in_a_school_with_two_stages(world):
     from core.models import Class, Grade
 
