@@ -131,9 +131,12 @@ def enrolment_stats(user, *, school=None) -> dict:
     }
 
 
-def change_stats(user, *, year: int | None = None) -> dict:
-    """RosterChange rows visible to ``user`` (created in ``year`` if given) by kind and by month."""
+def change_stats(user, *, school=None, year: int | None = None) -> dict:
+    """RosterChange rows visible to ``user`` (created in ``year`` if given) by kind and by month; with a
+    ``school``: the changes of its students and the transfers from or to it."""
     qs = changes_visible_to(user)
+    if school is not None:
+        qs = qs.filter(Q(student__school=school) | Q(from_school=school) | Q(to_school=school))
     if year is not None:
         qs = qs.filter(created_at__year=year)
     by_kind = {r["kind"]: r["n"] for r in _count(qs, "kind")}

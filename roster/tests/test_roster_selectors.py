@@ -133,6 +133,12 @@ def test_change_stats_by_kind_and_month_scoped(world):
     assert a["by_kind"] == {"suspend": 1, "resume": 1, "place": 1}
     assert selectors.change_stats(w.school_admin_b)["by_kind"] == {"suspend": 1}
     assert selectors.change_stats(w.teacher_a)["total"] == 0
+    # the district admin narrowed to one school; a transfer counts for both schools
+    assert selectors.change_stats(w.district_admin, school=w.school_b)["by_kind"] == {"suspend": 1}
+    services.transfer_request(actor=w.school_admin_a, student=w.student_a1, to_school=w.school_b, reason="搬家")
+    assert selectors.change_stats(w.district_admin, school=w.school_b)["by_kind"] == {"suspend": 1, "transfer": 1}
+    assert selectors.change_stats(w.district_admin, school=w.school_a)["by_kind"]["transfer"] == 1
+    assert selectors.change_stats(w.school_admin_a, school=w.school_b)["total"] == 1  # only the transfer it sent
     assert {r["kind"] for r in d["by_kind_month"]} == {ChangeKind.SUSPEND, ChangeKind.RESUME, ChangeKind.PLACE}
 
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
 from django.shortcuts import render
 from django.utils import timezone
 from openpyxl import Workbook
@@ -29,7 +27,7 @@ from core.scope import grants_for, role_allows
 from core.views.common import get_scoped
 
 from ..models import ChangeKind
-from ..selectors import change_stats, changes_visible_to, enrolment_stats
+from ..selectors import change_stats, enrolment_stats
 
 STATS_LEVELS = ("district", "school", "grade")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,27 +51,6 @@ def _ethnicity_labels() -> dict[str, str]:
     return labels
 
 
-def _change_stats(user, *, school=None, year=None) -> dict:
-    """``change_stats``; with a school: the changes of its students and the transfers from or to it."""
-    if school is None:
-        return change_stats(user, year=year)
-    qs = changes_visible_to(user).filter(Q(student__school=school) | Q(from_school=school) | Q(to_school=school))
-    if year is not None:
-        qs = qs.filter(created_at__year=year)
-    by_kind = {r["kind"]: r["n"] for r in qs.values("kind").annotate(n=Count("pk")).order_by("kind")}
-    by_kind_month = sorted(
-        (
-            {"month": r["month"].strftime("%Y-%m"), "kind": r["kind"], "n": r["n"]}
-            for r in qs.annotate(month=TruncMonth("created_at")).values("month", "kind").annotate(n=Count("pk"))
-        ),
-        key=lambda r: (r["month"], r["kind"]),
-    )
-    by_month: dict[str, int] = {}
-    for r in by_kind_month:
-        by_month[r["month"]] = by_month.get(r["month"], 0) + r["n"]
-    return {"total": sum(by_kind.values()), "by_kind": by_kind, "by_month": by_month, "by_kind_month": by_kind_month}
-
-
 @dataclass
 class Table:
     title: str
@@ -89,7 +66,7 @@ def _chart(name: str, pairs) -> dict:
 def build_stats(user, *, school=None, year=None) -> dict:
     """Cards, charts and tables of the statistics page (the export writes the same tables)."""
     e = enrolment_stats(user, school=school)
-    c = _change_stats(user, school=school, year=year)
+    c = change_stats(user, school=school, year=year)
     multi_school = len(e["by_school"]) > 1
     school_names = {r["school_id"]: r["name"] for r in e["by_school"]}
 
