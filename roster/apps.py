@@ -16,6 +16,7 @@ class RosterConfig(AppConfig):
             permissions,
             scope_cases,
             scope_cases_changes,
+            scope_cases_placement,
             scope_cases_stats,
         )
         from .api import roster_api_scope_cases, router

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_changes, urls_stats
+from . import urls_changes, urls_placement, urls_stats
 from .views import exports, imports
 
 app_name = "roster"
@@ -13,5 +13,6 @@ urlpatterns = [
     path("export/oneroster/", exports.oneroster_export_view, name="export_oneroster"),
     path("classes/<int:pk>/roster.pdf", exports.class_roster_pdf_view, name="class_roster_pdf"),
     *urls_changes.urlpatterns,
+    *urls_placement.urlpatterns,
     *urls_stats.urlpatterns,
 ]
