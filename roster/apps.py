@@ -17,6 +17,7 @@ class RosterConfig(AppConfig):
             scope_cases,
             scope_cases_changes,
             scope_cases_placement,
+            scope_cases_record,
             scope_cases_stats,
         )
         from .api import roster_api_scope_cases, router

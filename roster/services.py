@@ -391,7 +391,16 @@ def transfer_out(*, actor, student: Student, to_district_name: str, to_school_na
         from_class_id=st.klass_id,
         reason=reason,
         timeline=[
-            _entry(actor, "transfer_out", reason, at=now, status=ChangeStatus.DONE, to=target),
+            _entry(
+                actor,
+                "transfer_out",
+                reason,
+                at=now,
+                status=ChangeStatus.DONE,
+                to=target,
+                to_district=to_district_name,
+                to_school=to_school_name,
+            ),
         ],
     )
     _save(change)
@@ -399,8 +408,15 @@ def transfer_out(*, actor, student: Student, to_district_name: str, to_school_na
         actor=actor,
         action="rosterchange.transfer_out",
         obj=change,
-        changes={"to": [None, target], "reason": [None, reason], "student": diff(before, snapshot(st))},
+        changes={
+            "to": [None, target],
+            "to_district": [None, to_district_name],
+            "to_school": [None, to_school_name],
+            "reason": [None, reason],
+            "student": diff(before, snapshot(st)),
+        },
     )
+    _sync(student, st)
     person = st.person
     return {
         "change_id": change.pk,
@@ -712,6 +728,8 @@ def cohort_place_apply(*, actor, grade: Grade, plan: dict) -> dict:
     assignments = {int(k): int(v) for k, v in plan.get("assignments", {}).items()}
     if not assignments or set(assignments.values()) - set(numbers):
         raise ValidationError({"plan": "分班方案无效"})
+    if len(set(numbers)) != len(numbers) or any(not 1 <= n <= 99 for n in numbers):
+        raise ValidationError({"plan": "分班方案的班级编号无效（应为 1–99 且不重复）"})
     school = grade.school
     classes = {k.number: k for k in Class.objects.filter(grade=grade, number__in=numbers).select_related("grade")}
     for n in numbers:
@@ -725,7 +743,7 @@ def cohort_place_apply(*, actor, grade: Grade, plan: dict) -> dict:
     if len(students) != len(assignments):
         raise ValidationError({"plan": "方案中的学生已发生变化（转出、休学或无权操作），请重新生成分班方案"})
     created = []
-    for n in numbers:
+    for n in sorted(set(assignments.values())):  # a class the plan leaves empty is not created
         if n not in classes:
             classes[n] = class_create(actor=actor, grade=grade, number=n)
             created.append(n)
@@ -808,6 +826,10 @@ def student_move_class(*, actor, student: Student, to_class: Class, reason: str)
     _class_usable(to_class, st.school)
     if to_class.pk == st.klass_id:
         raise ValidationError({"to_class": f"{st.person.name}已在{to_class}"})
+    if to_class.grade_id != st.klass.grade_id:
+        raise ValidationError(
+            {"to_class": f"调班只能在同一年级内进行：{st.person.name}在{st.klass}，{to_class}不是同一年级的班级"}
+        )
     before = snapshot(st)
     from_class_id = st.klass_id
     st.klass = to_class
@@ -1035,10 +1057,14 @@ def student_number_assign(*, actor, student: Student, temporary: bool = False) -
     usable = person.id_type == IdType.RESIDENT and person.id_number and idcard.validate(person.id_number) is None
     if (temporary or not usable) and person.birth_date is None:
         raise ValidationError({"birth_date": f"{person.name}没有出生日期，无法生成学籍号"})
+    if st.status not in (StudentStatus.ENROLLED, StudentStatus.SUSPENDED):
+        raise ValidationError({"student": f"{person.name}当前学籍状态为「{_status_label(st.status)}」，不能分配学籍号"})
     current = (st.student_no or "").upper()
     if temporary:
         if current.startswith("L"):
             return current
+        if current[:1] in ("G", "J"):
+            raise ValidationError({"student_no": f"{person.name}已有正式学籍号，不能改为临时学籍号"})
         number = _next_l(area, person.birth_date)
         rule = "L"
     elif usable:

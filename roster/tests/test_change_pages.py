@@ -222,3 +222,26 @@ def test_change_pages_scope_matrix(case, world):
     m.test_anonymous_is_sent_to_login(case, world)
     m.test_out_of_scope_user_is_refused(case, world)
     m.test_in_scope_user_gets_through(case, world)
+
+
+@pytest.mark.django_db
+def test_record_page_of_an_imported_student_shows_the_enrolment(world):
+    """An import writes 新生入学 with no school before: the timeline shows where the student came in."""
+    import random
+
+    from roster.importer import import_roster
+    from roster.importer.sample import build_workbook
+
+    result = import_roster(
+        data=build_workbook(world.school_a, 3, rng=random.Random(4)),
+        filename="新生.xlsx",
+        school=world.school_a,
+        actor=world.school_admin_a,
+    )
+    assert result.status == "done"
+    change = RosterChange.objects.filter(kind=ChangeKind.ENROL, to_school=world.school_a).latest("id")
+    assert change.from_school_id is None
+    r = client_for(world.school_admin_a).get(f"/roster/students/{change.student_id}/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "新生入学" in page and f"→ {world.school_a.name}" in page

@@ -282,9 +282,16 @@ def test_transfer_out_of_district(world):
     letter = services.transfer_out(
         actor=w.school_admin_a, student=st, to_district_name="北仑区", to_school_name="北仑区实验中学", reason="搬家"
     )
+    assert st.status == "transferred"  # the caller's instance is refreshed
     st.refresh_from_db()
     assert st.status == "transferred" and st.archived_at is not None
     ch = RosterChange.objects.get(pk=letter["change_id"])
+    entry = ch.timeline[0]
+    assert (entry["to_district"], entry["to_school"], entry["to"]) == (
+        "北仑区",
+        "北仑区实验中学",
+        "北仑区北仑区实验中学",
+    )
     assert (ch.kind, ch.status, ch.from_school) == (ChangeKind.TRANSFER_OUT, ChangeStatus.DONE, w.school_a)
     assert letter["student_name"] == "郑小刚" and letter["to_school_name"] == "北仑区实验中学"
     assert letter["from_school"] == w.school_a.name and letter["student_no"] == st.student_no
@@ -682,6 +689,11 @@ def test_l_number_and_missing_birth_date(world):
     assert n == st.student_no  # an L number already: kept
     st.student_no = services.j_number("330211", dt.date(2012, 9, 9), 5)
     st.save()
+    with pytest.raises(ValidationError) as e:  # a formal J number is never downgraded to an L number
+        services.student_number_assign(actor=w.school_admin_a, student=st, temporary=True)
+    assert e.value.message_dict["student_no"] == ["临时已有正式学籍号，不能改为临时学籍号"]
+    st.student_no = ""
+    st.save()
     n = services.student_number_assign(actor=w.school_admin_a, student=st, temporary=True)
     assert re.fullmatch(r"L33021120120909\d{4}", n)
     st.person.birth_date = None
@@ -689,3 +701,33 @@ def test_l_number_and_missing_birth_date(world):
     with pytest.raises(ValidationError) as e:
         services.student_number_assign(actor=w.school_admin_a, student=st)
     assert "birth_date" in e.value.message_dict
+
+
+def test_move_class_stays_in_the_grade(world):
+    w = world
+    other = Grade.objects.create(school=w.school_a, stage="junior", entry_year=w.grade_a.entry_year - 1)
+    eighth = Class.objects.create(school=w.school_a, grade=other, number=1)
+    before = state(w.student_a1)
+    with pytest.raises(ValidationError) as e:
+        services.student_move_class(actor=w.school_admin_a, student=w.student_a1, to_class=eighth, reason="x")
+    assert "调班只能在同一年级内进行" in e.value.message_dict["to_class"][0]
+    assert state(w.student_a1) == before
+
+
+def test_cohort_place_apply_skips_classes_the_plan_leaves_empty(world):
+    w = world
+    grade, _pool, students, scores = new_cohort(w)
+    plan = services.cohort_place_plan(
+        actor=w.school_admin_a, grade=grade, student_ids=[s.pk for s in students], class_count=3, scores=scores
+    )
+    # manual adjustment: everyone of class 3 goes to class 1
+    plan["assignments"] = {k: (1 if v == 3 else v) for k, v in plan["assignments"].items()}
+    result = services.cohort_place_apply(actor=w.school_admin_a, grade=grade, plan=plan)
+    assert result["created_classes"] == [1, 2]
+    assert not Class.objects.filter(grade=grade, number=3).exists()
+    assert Student.objects.filter(klass__grade=grade, klass__number=1).count() == 60
+
+    bad = {**plan, "class_numbers": [1, 1, 2]}
+    with pytest.raises(ValidationError) as e:
+        services.cohort_place_apply(actor=w.school_admin_a, grade=grade, plan=bad)
+    assert "班级编号无效" in e.value.message_dict["plan"][0]

@@ -131,6 +131,9 @@ def test_student_number_assignment(world):
     assert r.json() == {"student": st.pk, "student_no_masked": st.student_no_masked}
     assert "*" in r.json()["student_no_masked"]
     r = post(client_for(w.school_admin_a), f"{P}/students/{st.pk}/number", {"temporary": True})
+    assert r.status_code == 422 and "已有正式学籍号" in r.json()["detail"]
+    Student.objects.filter(pk=st.pk).update(student_no="", student_no_index=None)
+    r = post(client_for(w.school_admin_a), f"{P}/students/{st.pk}/number", {"temporary": True})
     st.refresh_from_db()
     assert r.status_code == 200 and st.student_no.startswith("L")
 

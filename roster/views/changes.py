@@ -1,5 +1,8 @@
 """学籍异动 pages: a student's 学籍 record (timeline + actions), the transfer inbox, promotion, 控辍保学.
 
+The record page offers every step of the student's lifecycle to the school's admin: 转学申请, 调班, 转出本区
+(followed by the 转学联系函 as a page and as a PDF), 休学, 复学, 辍学/退学 and 学籍号 assignment.
+
 Views only collect input and call ``roster.services``; the services check permissions (``PermissionDenied``
 becomes 403) and validate (their Chinese ``ValidationError`` messages are shown with django messages). Objects
 are always fetched through the user's scope (``get_scoped``): anything outside it is 404.
@@ -10,11 +13,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.audit import audit_record
+from core.http import attachment_response
 from core.models import Class, School, Student, StudentStatus
 from core.models.org import academic_start_year
 from core.scope import can, can_any
@@ -22,7 +30,9 @@ from core.services import current_term
 from core.views.common import get_scoped, htmx_redirect
 
 from .. import selectors, services
+from ..exports.common import mask_student_no
 from ..models import ChangeKind, ChangeStatus, RosterChange, admin_nodes
+from .stats import _ethnicity_labels
 
 STATUS_BADGE = {
     ChangeStatus.REQUESTED: "warning",
@@ -50,6 +60,7 @@ ACTION_LABELS = {
     "graduate": "毕业",
     "place": "分班",
     "move": "调班",
+    "move_class": "调班",
     "number": "学籍号分配",
     "enrol": "新生入学",
 }
@@ -79,7 +90,27 @@ def _decorate(change: RosterChange) -> RosterChange:
     ]
     for step in change.steps:
         step["at_short"] = step["at_short"].replace("T", " ")
+    first = change.timeline[0].get("action") if change.timeline else ""
+    # 调班 is stored as kind=place (分班) with a "move_class" step: name it by what the user did
+    change.kind_label = ACTION_LABELS["move_class"] if first == "move_class" else change.get_kind_display()
+    change.route = _route(change)
     return change
+
+
+def _route(change: RosterChange) -> str:
+    """Where the change took the student, for the timeline: school → school, class → class, or out of the
+    district (whose target is only in the timeline entry)."""
+    if change.kind == ChangeKind.TRANSFER_OUT:
+        entry = _transfer_out_entry(change)
+        return f"{change.from_school.name} → {_target(entry)}" if change.from_school_id else ""
+    if change.to_school_id and change.to_school_id != change.from_school_id:
+        to_class = f" {change.to_class}" if change.to_class_id else ""
+        if not change.from_school_id:  # 新生入学 (e.g. from a roster import): no school before
+            return f"→ {change.to_school.name}{to_class}"
+        return f"{change.from_school.name} → {change.to_school.name}{to_class}"
+    if change.from_class_id and change.to_class_id and change.from_class_id != change.to_class_id:
+        return f"{change.from_class} → {change.to_class}"
+    return ""
 
 
 def _roster_admin(user, student: Student) -> bool:
@@ -99,14 +130,23 @@ def _student(request, pk):
 @login_required
 def student_record_view(request, pk: int):
     student = _student(request, pk)
-    changes = [_decorate(c) for c in selectors.student_timeline(request.user, student)]
-    is_admin = _roster_admin(request.user, student)
-    schools = []
-    if is_admin and student.status == StudentStatus.ENROLLED:
+    user = request.user
+    changes = [_decorate(c) for c in selectors.student_timeline(user, student)]
+    is_admin = _roster_admin(user, student)
+    enrolled = student.status == StudentStatus.ENROLLED
+    schools, classes = [], []
+    if is_admin and enrolled:
         schools = list(
             School.objects.filter(district_id=student.district_id, archived_at__isnull=True)
             .exclude(pk=student.school_id)
             .order_by("code")
+        )
+        classes = list(_move_class_choices(student))
+    for c in changes:
+        c.letter_url = (
+            reverse("roster:transfer_out_letter", args=[c.pk])
+            if c.kind == ChangeKind.TRANSFER_OUT and _may_see_letter(user, c)
+            else ""
         )
     open_transfer = next(
         (c for c in changes if c.kind == ChangeKind.TRANSFER and c.status == ChangeStatus.REQUESTED), None
@@ -120,12 +160,29 @@ def student_record_view(request, pk: int):
             "changes": changes,
             "is_admin": is_admin,
             "schools": schools,
+            "classes": classes,
             "open_transfer": open_transfer if is_admin else None,
-            "enrolled": student.status == StudentStatus.ENROLLED,
+            "enrolled": enrolled,
             "suspended": student.status == StudentStatus.SUSPENDED,
             "can_leave": student.status in (StudentStatus.ENROLLED, StudentStatus.SUSPENDED),
+            "can_number": student.archived_at is None,
             "kinds": [(ChangeKind.DROPOUT, ChangeKind.DROPOUT.label), (ChangeKind.WITHDRAW, ChangeKind.WITHDRAW.label)],
         },
+    )
+
+
+def _move_class_choices(student: Student):
+    """调班 targets: the other open classes of the student's grade (cohort) in the student's school."""
+    return (
+        Class.objects.filter(
+            school_id=student.school_id,
+            grade_id=student.klass.grade_id,
+            archived_at__isnull=True,
+            grade__archived_at__isnull=True,
+        )
+        .exclude(pk=student.klass_id)
+        .select_related("grade")
+        .order_by("number")
     )
 
 
@@ -186,6 +243,190 @@ def student_withdraw_view(request, pk: int):
         _("已登记%(kind)s") % {"kind": label},
     )
     return _back_to_student(request, student)
+
+
+@login_required
+@require_POST
+def student_move_class_view(request, pk: int):
+    """调班 within the student's grade. The service accepts any open class of the school; the record page
+    offers (and this view allows) only the classes of the student's own grade."""
+    student = _student(request, pk)
+    if not _roster_admin(request.user, student):
+        raise PermissionDenied("只有学校管理员或区县管理员可以办理调班")
+    raw = request.POST.get("to_class") or ""
+    to_class = Class.objects.select_related("grade").filter(pk=raw).first() if raw.isdigit() else None
+    if to_class is None:
+        messages.error(request, _("请选择调入班级"))
+    elif to_class.school_id != student.school_id:
+        messages.error(request, _("只能调入本校的班级"))
+    elif to_class.grade_id != student.klass.grade_id:
+        messages.error(
+            request,
+            _("调班只能在同一年级内进行，请选择%(grade)s的班级") % {"grade": student.klass.grade.label()},
+        )
+    else:
+        _run(
+            request,
+            lambda: services.student_move_class(
+                actor=request.user, student=student, to_class=to_class, reason=request.POST.get("reason", "")
+            ),
+            _("已将%(name)s调入%(klass)s") % {"name": student.person.name, "klass": to_class},
+        )
+    return _back_to_student(request, student)
+
+
+@login_required
+@require_POST
+def student_transfer_out_view(request, pk: int):
+    """转出本区; on success the user lands on the 转学联系函."""
+    student = _student(request, pk)
+    try:
+        letter = services.transfer_out(
+            actor=request.user,
+            student=student,
+            to_district_name=request.POST.get("to_district_name", ""),
+            to_school_name=request.POST.get("to_school_name", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        _error_messages(request, exc)
+        return _back_to_student(request, student)
+    messages.success(request, _("已办理%(name)s转出本区，请打印转学联系函交学生家长") % {"name": student.person.name})
+    return htmx_redirect(request, reverse("roster:transfer_out_letter", args=[letter["change_id"]]))
+
+
+@login_required
+@require_POST
+def student_number_assign_view(request, pk: int):
+    """学籍号 by the G/J/L rules (``services.student_number_assign``); the message shows it masked."""
+    student = _student(request, pk)
+    temporary = request.POST.get("temporary") in ("1", "on", "true")
+    before = student.student_no or ""
+    try:
+        number = services.student_number_assign(actor=request.user, student=student, temporary=temporary)
+    except ValidationError as exc:
+        _error_messages(request, exc)
+        return _back_to_student(request, student)
+    masked = mask_student_no(number)
+    if number == before.upper():
+        messages.info(request, _("学籍号无需变更：%(number)s") % {"number": masked})
+    elif temporary:
+        messages.success(request, _("已生成临时学籍号：%(number)s") % {"number": masked})
+    else:
+        messages.success(request, _("已生成学籍号：%(number)s") % {"number": masked})
+    return _back_to_student(request, student)
+
+
+# --- 转学联系函 (letter of a 转出本区) ---------------------------------------------------------------------------
+
+LETTER_TEMPLATE = "roster/print/transfer_letter.html"
+
+
+def _transfer_out_entry(change: RosterChange) -> dict:
+    return next((e for e in change.timeline if e.get("action") == "transfer_out"), {})
+
+
+def _target(entry: dict) -> str:
+    """The receiving district + school. ``transfer_out`` keeps them only as one string (``to``) in its timeline
+    entry; separate ``to_district``/``to_school`` keys are used when an entry has them."""
+    return (entry.get("to_district") or "") + (entry.get("to_school") or "") or entry.get("to") or ""
+
+
+def _may_see_letter(user, change: RosterChange) -> bool:
+    """The letter holds the full 学籍号: only the admin who did the transfer, or an admin of the former school
+    or its district."""
+    if change.requested_by_id is not None and change.requested_by_id == user.pk:
+        return True
+    districts, schools = admin_nodes(user, "change")
+    school = change.from_school
+    return school is not None and (school.pk in schools or school.district_id in districts)
+
+
+def _letter_change(request, pk: int) -> RosterChange:
+    change = (
+        RosterChange.objects.select_related(
+            "student__person", "from_school__district", "from_class__grade", "requested_by__person"
+        )
+        .filter(pk=pk, kind=ChangeKind.TRANSFER_OUT)
+        .first()
+    )
+    if change is None:
+        raise Http404("未找到")
+    if _may_see_letter(request.user, change):
+        return change
+    if selectors.changes_visible_to(request.user).filter(pk=change.pk).exists():
+        raise PermissionDenied("只有办理转出的管理员或原学校、区县管理员可以查看转学联系函")
+    raise Http404("未找到")
+
+
+def transfer_out_letter(change: RosterChange) -> dict:
+    """The 转学联系函 of a 转出本区, re-derived from the RosterChange and the student (nothing else is stored):
+    the same facts ``services.transfer_out`` returned, as of the day of the transfer."""
+    student, person, school = change.student, change.student.person, change.from_school
+    on = change.effective_on or timezone.localdate(change.created_at)
+    klass = change.from_class
+    grade = klass.grade.label(academic_start_year(on)) if klass else ""
+    entry = _transfer_out_entry(change)
+    by = change.requested_by
+    return {
+        "change_id": change.pk,
+        "date": on,
+        "student_name": person.name,
+        "gender": person.get_gender_display() if person.gender else "",
+        "birth_date": person.birth_date,
+        "ethnicity": _ethnicity_labels().get(person.ethnicity, person.ethnicity) if person.ethnicity else "",
+        "student_no": student.student_no,
+        "student_no_masked": student.student_no_masked,
+        "from_district": school.district.name,
+        "from_school": school.name,
+        "from_school_code": school.code,
+        "from_school_phone": school.phone,
+        "from_school_address": school.address,
+        "grade": grade,
+        "klass": f"{grade}（{klass.number}）班" if klass else "",
+        # transfer_out records the target as one string; separate names are shown when the entry has them
+        "to_district_name": entry.get("to_district", ""),
+        "to_school_name": entry.get("to_school", ""),
+        "to": _target(entry),
+        "reason": change.reason,
+        "handled_by": (by.display_name if by else "") or entry.get("by", ""),
+    }
+
+
+def _letter_audit(user, change: RosterChange, letter: dict, fmt: str) -> None:
+    audit_record(
+        actor=user,
+        action="roster.print_transfer_letter" if fmt == "pdf" else "roster.view_transfer_letter",
+        obj=change,
+        object_repr=f"{letter['student_name']} 转学联系函",
+        changes={"format": fmt, "to": letter["to"]},
+    )
+
+
+@login_required
+def transfer_out_letter_view(request, pk: int):
+    """The 转学联系函 as a printable page (full 学籍号: audited like any reveal)."""
+    change = _letter_change(request, pk)
+    letter = transfer_out_letter(change)
+    _letter_audit(request.user, change, letter, "html")
+    return render(
+        request,
+        "roster/changes/transfer_out_letter.html",
+        {"title": _("学生转学联系函"), "letter": letter, "change": change, "student": change.student},
+    )
+
+
+@login_required
+def transfer_out_letter_pdf_view(request, pk: int):
+    """The 转学联系函 as an A4 PDF (WeasyPrint, Noto Sans CJK SC, like the 花名册); one audit row per download."""
+    from weasyprint import HTML
+
+    change = _letter_change(request, pk)
+    letter = transfer_out_letter(change)
+    html = render_to_string(LETTER_TEMPLATE, {"title": _("学生转学联系函"), "letter": letter})
+    pdf = HTML(string=html).write_pdf()
+    _letter_audit(request.user, change, letter, "pdf")
+    return attachment_response(pdf, f"转学联系函-{letter['student_name']}", "application/pdf")
 
 
 # --- transfer inbox ------------------------------------------------------------------------------------------
