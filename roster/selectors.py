@@ -44,7 +44,14 @@ def transfer_inbox(user) -> list[RosterChange]:
     return list(
         changes_visible_to(user)
         .filter(cond, kind=ChangeKind.TRANSFER)
-        .select_related("student__person", "from_school", "to_school", "from_class__grade", "to_class__grade")
+        .select_related(
+            "student__person",
+            "student__klass__grade",
+            "from_school",
+            "to_school",
+            "from_class__grade",
+            "to_class__grade",
+        )
         .order_by("created_at", "id")
     )
 

@@ -62,7 +62,12 @@ def test_full_transfer_through_the_pages(world):
 
     # school B sees it in its inbox; the sending school and the district cannot accept it
     inbox = b.get("/roster/transfers/").content.decode()
-    assert st.person.name in inbox and "接收" in inbox and world.class_b1.name in inbox
+    assert st.person.name in inbox and "本校没有七年级的班级，请先建班再接收" in inbox
+    target = junior_class_b(world)
+    inbox = b.get("/roster/transfers/").content.decode()
+    assert "请先建班" not in inbox and "接收" in inbox
+    # only classes of the student's 年级 are offered
+    assert f'<option value="{target.pk}">' in inbox and f'<option value="{world.class_b1.pk}">' not in inbox
     assert a.post(f"/roster/transfers/{change.pk}/accept/", {"to_class": junior_class_b(world).pk}).status_code == 403
     assert (
         client_for(world.teacher_b)

@@ -447,10 +447,19 @@ def transfers_view(request):
         c.can_approve = c.status == ChangeStatus.ACCEPTED and can(user, "approve", c)
         c.can_accept = c.status == ChangeStatus.REQUESTED
         if c.can_accept:
+            # a transfer keeps 学段 and 年级: offer the receiving school's classes of the student's cohort
+            grade = c.student.klass.grade
+            c.cohort_label = grade.label()
             c.classes = list(
-                Class.objects.filter(school=c.to_school, archived_at__isnull=True, grade__archived_at__isnull=True)
+                Class.objects.filter(
+                    school=c.to_school,
+                    archived_at__isnull=True,
+                    grade__archived_at__isnull=True,
+                    grade__stage=grade.stage,
+                    grade__entry_year=grade.entry_year,
+                )
                 .select_related("grade")
-                .order_by("grade__entry_year", "number")
+                .order_by("number")
             )
     recent = [
         _decorate(c)
