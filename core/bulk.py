@@ -97,6 +97,17 @@ def bulk_insert(model: type[models.Model], objs: list, *, batch_size: int = 2000
 _MISSING = object()
 
 
+def _converter(field, connection):
+    """None when psycopg takes the Python value as it is, else a function giving the database value."""
+    from core.crypto import EncryptedCharField, encrypt
+
+    if type(field) in _RAW_FIELDS:
+        return None
+    if type(field) is EncryptedCharField:
+        return lambda value: encrypt(value) if value else value
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
 def bulk_insert_rows(model: type[models.Model], rows: list[dict], *, using: str | None = None) -> list[int]:
     """Insert rows given as ``{attname: value}`` dicts (``klass_id``, not ``klass``) without building model
     instances; fields not in a row get their default (``auto_now``/``auto_now_add`` get the current time).
@@ -126,7 +137,7 @@ def bulk_insert_rows(model: type[models.Model], rows: list[dict], *, using: str 
             default, call = (f.default, True) if callable(f.default) else (f.get_default(), False)
         else:
             default, call = f.get_default(), False  # "" for non-null text fields, else None
-        plan.append((f.attname, f.name, default, call, None if type(f) in _RAW_FIELDS else f))
+        plan.append((f.attname, f.name, default, call, _converter(f, connection)))
     quote = connection.ops.quote_name
     columns = ", ".join([quote(pk.column)] + [quote(opts.get_field(name).column) for _a, name, *_ in plan])
     sql = f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN"
@@ -141,6 +152,6 @@ def bulk_insert_rows(model: type[models.Model], rows: list[dict], *, using: str 
                         value = row.get(name, _MISSING)
                         if value is _MISSING:
                             value = default() if call else default
-                    values.append(value if prep is None else prep.get_db_prep_save(value, connection))
+                    values.append(value if prep is None else prep(value))
                 copy.write_row(values)
     return ids

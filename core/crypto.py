@@ -6,7 +6,6 @@ uniqueness without storing the plaintext. Masking helpers decide what is shown o
 """
 
 import base64
-import hashlib
 import hmac
 import os
 from functools import lru_cache
@@ -42,26 +41,29 @@ def generate_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
+@lru_cache(maxsize=4)
+def _cipher(master_b64: str) -> AESGCM:
+    return AESGCM(_keys(master_b64)[0])
+
+
 def encrypt(plaintext: str) -> str:
-    enc_key, _ = _keys(settings.FIELD_ENCRYPTION_KEY)
     nonce = os.urandom(12)
-    ct = AESGCM(enc_key).encrypt(nonce, plaintext.encode(), None)
+    ct = _cipher(settings.FIELD_ENCRYPTION_KEY).encrypt(nonce, plaintext.encode(), None)
     return PREFIX + base64.urlsafe_b64encode(nonce + ct).decode()
 
 
 def decrypt(token: str) -> str:
     if not token.startswith(PREFIX):
         raise ValueError("not an encrypted value")
-    enc_key, _ = _keys(settings.FIELD_ENCRYPTION_KEY)
     raw = base64.urlsafe_b64decode(token[len(PREFIX) :])
-    return AESGCM(enc_key).decrypt(raw[:12], raw[12:], None).decode()
+    return _cipher(settings.FIELD_ENCRYPTION_KEY).decrypt(raw[:12], raw[12:], None).decode()
 
 
 def blind_index(value: str, purpose: str) -> str:
     """Deterministic keyed digest of a normalised value, for lookup and unique constraints."""
     _, idx_key = _keys(settings.FIELD_ENCRYPTION_KEY)
     normalised = value.strip().upper()
-    return hmac.new(idx_key, f"{purpose}:{normalised}".encode(), hashlib.sha256).hexdigest()[:40]
+    return hmac.digest(idx_key, f"{purpose}:{normalised}".encode(), "sha256").hex()[:40]
 
 
 class EncryptedCharField(models.TextField):

@@ -427,8 +427,42 @@ def _cn_number(s: str) -> int:
 # --- per cell ----------------------------------------------------------------------------------------------
 
 
+def _memo(parse):
+    """``parse`` with its results (and refusals) remembered per cell value: code, yes/no, date and region
+    columns repeat a few hundred values over 100,000 rows. Errors are raised afresh each time."""
+    seen: dict = {}
+
+    def parse_once(v):
+        try:
+            out = seen[v]
+        except KeyError:
+            try:
+                out = parse(v)
+            except CellError as exc:
+                out = exc
+            seen[v] = out
+        except TypeError:  # an unhashable value: nothing to remember
+            return parse(v)
+        if isinstance(out, CellError):
+            raise CellError(str(out))
+        return out
+
+    return parse_once
+
+
+_MEMO_KINDS = {"code", "bool", "date", "month"}
+
+
 def _cell_parser(ctx: Context, col: Column):
-    """A function cell value → normalised value (raises CellError), for one template column."""
+    """A function cell value → normalised value (raises CellError), for one template column; columns whose
+    values repeat are memoised."""
+    parse = _column_parser(ctx, col)
+    if col.kind in _MEMO_KINDS or col.target in ("profile.birthplace", "profile.hukou_location", "school_code"):
+        return _memo(parse)
+    return parse
+
+
+def _column_parser(ctx: Context, col: Column):
     kind, target = col.kind, col.target
     if target == "school_code":
 
