@@ -117,6 +117,21 @@ def can(user, action: str, obj: models.Model) -> bool:
     return False
 
 
+def roles_for(user, action: str, obj: models.Model) -> set[str]:
+    """The roles through which ``user`` may do ``action`` on ``obj`` (e.g. guardian, head_teacher)."""
+    label = obj._meta.label_lower
+    paths: dict[str, str] = type(obj).scope_paths
+    roles = set()
+    for grant in grants_for(user):
+        if grant.role in roles or not role_allows(grant.role, label, action):
+            continue
+        level = _match_level(grant, paths)
+        node = grant.node_id(level) if level else None
+        if node is not None and _resolve(obj, paths[level]) == node:
+            roles.add(grant.role)
+    return roles
+
+
 def can_any(user, action: str, model: type[models.Model]) -> bool:
     """Whether ``user`` holds any grant allowing ``action`` on some ``model`` rows (menus, buttons)."""
     label = model._meta.label_lower

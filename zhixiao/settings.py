@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "roster",
+    "exams",
 ]
 
 MIDDLEWARE = [

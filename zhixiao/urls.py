@@ -5,5 +5,6 @@ from core.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("roster/", include("roster.urls")),
+    path("exams/", include("exams.urls")),
     path("", include("core.urls")),
 ]

@@ -20,11 +20,13 @@ class Role(models.TextChoices):
     SCHOOL_ADMIN = "school_admin", _("学校管理员（校长/教务）")
     GRADE_LEADER = "grade_leader", _("年级组长")
     AUDITOR = "auditor", _("审计管理员")
+    RESEARCHER = "researcher", _("教研员")
 
 
 ROLE_LEVEL = {
     Role.DISTRICT_ADMIN: "district",
     Role.AUDITOR: "district",
+    Role.RESEARCHER: "district",
     Role.SCHOOL_ADMIN: "school",
     Role.GRADE_LEADER: "grade",
 }

@@ -1,0 +1,1 @@
+"""Menu entries of the exams module (registered in ExamsConfig.ready)."""

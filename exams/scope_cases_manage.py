@@ -1,0 +1,1 @@
+"""Scope-matrix cases for the exam management and score entry pages (exams/urls_manage.py)."""

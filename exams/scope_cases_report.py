@@ -1,0 +1,1 @@
+"""Scope-matrix cases for the exam report pages (exams/urls_report.py)."""

@@ -1,0 +1,7 @@
+from . import urls_manage, urls_report
+
+app_name = "exams"
+urlpatterns = [
+    *urls_manage.urlpatterns,
+    *urls_report.urlpatterns,
+]
