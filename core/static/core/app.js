@@ -14,20 +14,34 @@ function zxCharts() {
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     if (el.dataset.rendered) return;
     var data = JSON.parse(document.getElementById(el.getAttribute("data-chart")).textContent);
-    if (!data.values || data.values.length === 0) {
+    var hasData = data.series
+      ? data.series.some(function (s) { return s.values && s.values.length; })
+      : data.values && data.values.length;
+    if (!hasData) {
       el.classList.add("zx-chart-empty");
       el.textContent = data.empty || "暂无数据";
       el.dataset.rendered = "1";
       return;
     }
+    // data: {name, labels, values} (one bar series) or {labels, series: [{name, values, type}], type, max, min}
+    var colors = ["#0d6efd", "#fd7e14", "#198754", "#6f42c1", "#dc3545", "#20c997"];
+    var series = (data.series || [{ name: data.name, values: data.values }]).map(function (s, i) {
+      return { type: s.type || data.type || "bar", name: s.name, data: s.values, smooth: false,
+               connectNulls: true, itemStyle: { color: colors[i % colors.length] } };
+    });
+    var yAxis = { type: "value" };
+    if (data.integer !== false && !data.series) yAxis.minInterval = 1;
+    if (data.max !== undefined) yAxis.max = data.max;
+    if (data.min !== undefined) yAxis.min = data.min;
     var chart = echarts.init(el);
     chart.setOption({
       animationDuration: 250,
       tooltip: { trigger: "axis" },
-      grid: { left: 8, right: 8, bottom: 8, top: 24, containLabel: true },
+      legend: series.length > 1 ? { top: 0 } : undefined,
+      grid: { left: 8, right: 8, bottom: 8, top: series.length > 1 ? 32 : 24, containLabel: true },
       xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0, rotate: data.labels.length > 6 ? 30 : 0 } },
-      yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "bar", name: data.name, data: data.values, itemStyle: { color: "#0d6efd" } }],
+      yAxis: yAxis,
+      series: series,
     });
     el.dataset.rendered = "1";
     window.addEventListener("resize", function () { chart.resize(); });
