@@ -10,6 +10,7 @@ class ExamsConfig(AppConfig):
 
         from . import (  # noqa: F401  (registrations)
             menu_items,
+            menu_items_report,
             permissions,
             scope_cases_manage,
             scope_cases_report,
