@@ -7,7 +7,6 @@ template again — which now shows the new 年级 and no longer lists the transf
 receiving school's export does.
 """
 
-import re
 from io import BytesIO
 
 import pytest
@@ -17,32 +16,15 @@ from playwright.sync_api import expect
 pytest.register_assert_rewrite("core.tests.browser")
 
 from core.testing import junior_class_b  # noqa: E402
-from core.tests.browser import DESKTOP, _new_page, login, screenshot, table_rows  # noqa: E402
+from core.tests.browser import screenshot, table_rows  # noqa: E402
 from roster.importer.sample import to_xlsx  # noqa: E402
 from roster.template import HEADERS  # noqa: E402
 from roster.tests.test_import import CASES, excel_row, sample  # noqa: E402
+from roster.tests.test_roster_browser import _as, _upload  # noqa: E402
 
 pytest_plugins = ["core.tests.browser"]
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-def _as(browser, live_server, username):
-    context, page = _new_page(browser, live_server, DESKTOP)
-    login(page, username, admin=True)
-    return context, page
-
-
-def _upload(page, school_pk, name: str, data: bytes) -> None:
-    page.goto("/roster/imports/")
-    form = page.get_by_test_id("import-form")
-    form.locator("select[name=school]").select_option(str(school_pk))
-    form.locator("input[type=file]").set_input_files(
-        files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}]
-    )
-    form.get_by_label("仅预览，不写入").uncheck()
-    form.get_by_role("button", name="上传").click()
-    page.wait_for_url(re.compile(r"/roster/imports/\d+/$"))
 
 
 def _export_names(page, link_testid: str | None = None, url: str | None = None) -> tuple[set, set]:
