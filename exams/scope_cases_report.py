@@ -30,6 +30,11 @@ def _candidate(w):
     return exam.candidates.get(student=w.student_a1)
 
 
+def _no_args_after_exam(w):
+    _candidate(w)
+    return []
+
+
 def _args(w):
     cand = _candidate(w)
     return [cand.exam_id, cand.pk]
@@ -40,7 +45,7 @@ register_case(
     Case(
         "exams:my_reports",
         kind="list",
-        args=lambda w: [] if _candidate(w) else [],  # the exam exists before the page is opened
+        args=_no_args_after_exam,  # the exam exists before the page is opened
         in_scope="parent1",
         out_of_scope="parent2",
         marker=lambda w: w.student_a1.person.name,

@@ -401,9 +401,12 @@ def score_set(
         score = Score(candidate=candidate, exam_subject=exam_subject)
     elif before == (v, status) and (items is None or score.items == item_values):
         return score  # unchanged
+    stale_items = items is None and score.items is not None and v != score.value
     score.value, score.status = v, status
-    if items is not None or status != ScoreStatus.NORMAL:
-        score.items = item_values
+    if items is not None or status != ScoreStatus.NORMAL or stale_items:
+        score.items = item_values  # a new total without its 小题 drops the old 小题 (they no longer add up)
+        if options is None and (stale_items or status != ScoreStatus.NORMAL):
+            score.options = None
     if options is not None:
         score.options = [str(o or "").strip().upper() for o in options]
     score.entered_by = actor

@@ -49,3 +49,40 @@ function zxCharts() {
 }
 document.addEventListener("DOMContentLoaded", zxCharts);
 document.addEventListener("htmx:afterSettle", zxCharts);
+
+// --- exams: score entry grid (exams/templates/exams/entry/grid.html) ---------------------------------------
+// Cells are <input data-zx-cell> inside <table data-zx-grid>. Enter or ArrowDown moves to the next candidate's
+// cell, Shift+Enter or ArrowUp to the previous one. Leaving a cell fires its "change" event, which htmx posts
+// (autosave) and answers with the cell's new state. On the last cell Enter just leaves it, so it is saved too.
+// Focusing a cell selects its text, so typing replaces the value.
+document.addEventListener("keydown", function (ev) {
+  var cell = ev.target.closest ? ev.target.closest("[data-zx-cell]") : null;
+  if (!cell || ev.isComposing) return;  // isComposing: Enter that ends a Chinese IME composition stays there
+  var step = 0;
+  if (ev.key === "Enter") step = ev.shiftKey ? -1 : 1;
+  else if (ev.key === "ArrowDown") step = 1;
+  else if (ev.key === "ArrowUp") step = -1;
+  if (!step) return;
+  ev.preventDefault();
+  var cells = Array.prototype.slice.call(cell.closest("[data-zx-grid]").querySelectorAll("[data-zx-cell]"));
+  var next = cells[cells.indexOf(cell) + step];
+  if (next) next.focus(); else cell.blur();
+});
+document.addEventListener("focusin", function (ev) {
+  if (ev.target.matches && ev.target.matches("[data-zx-cell]")) ev.target.select();
+});
+// A form with data-zx-busy="正在导入…" (exams/templates/exams/manage/import.html) disables its submit button and
+// shows that text while the server works, so a slow upload is not submitted twice.
+document.addEventListener("submit", function (ev) {
+  var form = ev.target;
+  if (!form.matches || !form.matches("[data-zx-busy]")) return;
+  var btn = form.querySelector("button[type=submit]");
+  if (btn) { btn.dataset.zxLabel = btn.innerHTML; btn.disabled = true; btn.textContent = form.getAttribute("data-zx-busy"); }
+});
+window.addEventListener("pageshow", function (ev) {  // back button (page cache): the form is usable again
+  if (!ev.persisted) return;
+  document.querySelectorAll("[data-zx-busy] button[type=submit][disabled]").forEach(function (b) {
+    b.disabled = false;
+    if (b.dataset.zxLabel) b.innerHTML = b.dataset.zxLabel;
+  });
+});
