@@ -153,6 +153,9 @@ def student_report(user, cand: ExamStudent) -> dict:
     mine = {s.exam_subject_id: s for s in Score.objects.filter(candidate=cand)}
     means = _means(exam, cand)
     kinds = visible_rank_kinds(user, cand)
+    from .report.refresh import ensure_report
+
+    ensure_report(exam)  # ranks come from the computed report (recomputed here if scores changed)
     result = StudentResult.objects.filter(candidate=cand).first()
     rows = []
     total = total_full = 0.0

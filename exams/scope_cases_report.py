@@ -72,3 +72,43 @@ register_case(
         marker=lambda w: "排名公开规则",
     )
 )
+
+
+def _exam_id(w):
+    return [_candidate(w).exam_id]
+
+
+# 考试分析 pages: the district page, a school's page, a class's page and the export
+register_case(
+    Case(
+        "exams:report", args=_exam_id, in_scope="district_admin", out_of_scope="teacher_b", marker=lambda w: "全区分析"
+    )
+)
+register_case(
+    Case(
+        "exams:report_school",
+        args=lambda w: [*_exam_id(w), w.school_a.pk],
+        in_scope="school_admin_a",
+        out_of_scope="school_admin_b",
+        marker=lambda w: w.school_a.name,
+    )
+)
+register_case(
+    Case(
+        "exams:report_class",
+        args=lambda w: [*_exam_id(w), w.class_a1.pk],
+        in_scope="head_teacher_a1",
+        out_of_scope="head_teacher_a2",
+        marker=lambda w: w.student_a1.person.name,
+    )
+)
+register_case(
+    Case(
+        "exams:report_export",
+        kind="download",
+        args=_exam_id,
+        query=lambda w: {"level": "class", "id": w.class_a1.pk},
+        in_scope="head_teacher_a1",
+        out_of_scope="head_teacher_a2",
+    )
+)

@@ -235,6 +235,8 @@ def candidates_sync(exam: Exam) -> int:
                 )
             )
     ExamStudent.objects.bulk_create(rows, batch_size=2000)
+    if rows:
+        _mark_report_stale(exam.pk)
     return len(rows)
 
 
@@ -289,6 +291,7 @@ def items_set(*, actor, exam_subject: ExamSubject, items: list[dict]) -> list[Ex
         )
     exam_subject.items.all().delete()
     ExamItem.objects.bulk_create(rows)
+    _mark_report_stale(exam.pk)
     audit_record(
         actor=actor,
         action="exam.items_set",

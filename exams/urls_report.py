@@ -8,3 +8,12 @@ urlpatterns = [
     path("<int:exam_pk>/students/<int:pk>/", report_card.report_card_view, name="report_card"),
     path("<int:exam_pk>/students/<int:pk>/report.pdf", report_card.report_card_pdf_view, name="report_card_pdf"),
 ]
+
+from .views import report_pages  # noqa: E402
+
+urlpatterns += [
+    path("<int:exam_pk>/report/", report_pages.report_entry_view, name="report"),
+    path("<int:exam_pk>/report/schools/<int:pk>/", report_pages.report_school_view, name="report_school"),
+    path("<int:exam_pk>/report/classes/<int:pk>/", report_pages.report_class_view, name="report_class"),
+    path("<int:exam_pk>/report/export.xlsx", report_pages.report_export_view, name="report_export"),
+]

@@ -1,0 +1,31 @@
+"""Browser test: the district admin reads the 考试分析 (charts, tables) and drills down to a class."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytest.register_assert_rewrite("core.tests.browser")
+
+from core.tests.browser import login, screenshot  # noqa: E402
+from exams.tests.test_report_card import published_exam  # noqa: E402
+
+pytest_plugins = ["core.tests.browser"]
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def test_district_report_drill_down(bworld, desktop):
+    w = bworld
+    exam = published_exam(w)
+    page = desktop
+    login(page, "dadmin", admin=True)
+    page.goto(f"/exams/{exam.pk}/")
+    page.get_by_test_id("report-link").click()
+    expect(page.get_by_test_id("report-stats").locator("tbody tr").first).to_contain_text("总分")
+    page.locator("[data-chart=chart-rates] canvas").first.wait_for()
+    expect(page.get_by_test_id("report-schools")).to_contain_text(w.school_a.name)
+    screenshot(page, "exams-report-district")
+    page.get_by_test_id("report-compare").get_by_role("link", name="七年级（1）班").click()
+    students = page.get_by_test_id("report-students")
+    expect(students).to_contain_text("周小明")
+    expect(students).to_contain_text("184")
+    screenshot(page, "exams-report-class")

@@ -1,0 +1,76 @@
+"""考试分析 pages (district / school / class) and their Excel export, per role."""
+
+from io import BytesIO
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from core.testing import login
+from exams.report.refresh import report_refresh
+from exams.tests.test_report_card import published_exam
+
+pytestmark = [pytest.mark.django_db]
+
+
+def client_for(user):
+    c = Client()
+    login(c, user)
+    return c
+
+
+@pytest.fixture
+def exam(world):
+    exam = published_exam(world)
+    report_refresh(exam, force=True)
+    return exam
+
+
+def test_district_page(world, exam):
+    w = world
+    r = client_for(w.district_admin).get(f"/exams/{exam.pk}/report/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'data-key="total"' in html and "172" in html  # 总分 mean of the two complete totals (184, 160)
+    assert w.school_a.name in html and "七年级（1）班" in html and "上线分析" in html
+    assert (
+        "陈老师"
+        in client_for(w.district_admin)
+        .get(f"/exams/{exam.pk}/report/?subject={exam.subjects.get(subject=w.math).pk}")
+        .content.decode()
+    )
+
+
+def test_each_role_lands_on_its_level(world, exam):
+    w = world
+    r = client_for(w.school_admin_a).get(f"/exams/{exam.pk}/report/")
+    assert r.status_code == 302 and r["Location"] == f"/exams/{exam.pk}/report/schools/{w.school_a.pk}/"
+    r = client_for(w.head_teacher_a1).get(f"/exams/{exam.pk}/report/")
+    assert r.status_code == 302 and r["Location"] == f"/exams/{exam.pk}/report/classes/{w.class_a1.pk}/"
+    page = client_for(w.head_teacher_a1).get(r["Location"]).content.decode()
+    assert "周小明" in page and "吴小红" in page and "郑小刚" not in page
+    assert client_for(w.head_teacher_a1).get(f"/exams/{exam.pk}/report/classes/{w.class_a2.pk}/").status_code in (
+        403,
+        404,
+    )
+    assert client_for(w.school_admin_b).get(f"/exams/{exam.pk}/report/schools/{w.school_a.pk}/").status_code in (
+        403,
+        404,
+    )
+    r = client_for(w.parent1).get(f"/exams/{exam.pk}/report/")  # parents go to their children's report cards
+    assert r.status_code == 302 and r["Location"] == "/exams/my/"
+    assert client_for(w.parent1).get(f"/exams/{exam.pk}/report/classes/{w.class_a1.pk}/").status_code in (403, 404)
+    assert Client().get(f"/exams/{exam.pk}/report/").status_code == 302
+
+
+def test_export(world, exam):
+    w = world
+    r = client_for(w.head_teacher_a1).get(f"/exams/{exam.pk}/report/export.xlsx?level=class&id={w.class_a1.pk}")
+    assert r.status_code == 200 and r["Content-Disposition"].startswith("attachment")
+    wb = load_workbook(BytesIO(r.content))
+    assert wb.sheetnames[0] == "成绩统计"
+    students = wb["学生成绩"]
+    names = {row[1] for row in students.iter_rows(min_row=2, values_only=True)}
+    assert names == {"周小明", "吴小红"}
+    bad = client_for(w.head_teacher_a1).get(f"/exams/{exam.pk}/report/export.xlsx?level=class&id={w.class_a2.pk}")
+    assert bad.status_code in (403, 404)
