@@ -806,7 +806,7 @@ def seed_demo(
     """Build the demo district. Raises ``DemoDataExists`` when a district already exists."""
     out = out or (lambda line: None)
     started = time.monotonic()
-    demo_usernames = ["district_admin", "auditor", "school_admin", "head_teacher", "teacher", "student", "parent"]
+    demo_usernames = [u for u, _label in DEMO_ROLES]
     if District.objects.exists():
         raise DemoDataExists("演示数据已存在（数据库中已有区县），未做任何修改。如需重建，请先清空数据库。")
     if User.objects.filter(username__in=demo_usernames).exists():
@@ -823,12 +823,14 @@ def seed_demo(
         start_year = term.academic_year.start_year
         subjects = {s.name: s for s in Subject.objects.filter(district=district)}
         # 教育局 staff: the district administrator and the auditor (三员分立: two different people)
-        bureau = [builder.staff_person(None, 35, 52), builder.staff_person(None, 35, 52)]
+        bureau = [builder.staff_person(None, 35, 52) for _ in range(3)]  # admin, auditor, 教研员
         Person.objects.bulk_create(bureau)
         admin_user = User.objects.create(username="district_admin", person=bureau[0], password=UNUSABLE_PASSWORD)
         auditor_user = User.objects.create(username="auditor", person=bureau[1], password=UNUSABLE_PASSWORD)
         RoleGrant.objects.create(user=admin_user, role=Role.DISTRICT_ADMIN, district=district)
         RoleGrant.objects.create(user=auditor_user, role=Role.AUDITOR, district=district)
+        researcher_user = User.objects.create(username="researcher", person=bureau[2], password=UNUSABLE_PASSWORD)
+        RoleGrant.objects.create(user=researcher_user, role=Role.RESEARCHER, district=district)
 
     plans = plan_district(schools=schools, students_per_school=students_per_school, seed=seed, start_year=start_year)
     ctx = {"district": district, "term": term, "subjects": subjects, "start_year": start_year}
@@ -856,6 +858,7 @@ def seed_demo(
         for person, username, label, note in [
             (bureau[0], "district_admin", "区县管理员", district.name),
             (bureau[1], "auditor", "审计管理员", district.name),
+            (bureau[2], "researcher", "教研员", f"{district.name}（组织联考、看分析）"),
             (demo["principal"], "school_admin", "学校管理员", f"{school.name} 校长"),
             (demo["head_teacher"], "head_teacher", "班主任", f"{school.name} {demo['class'].name} 班主任"),
             (demo["teacher"], "teacher", "任课教师", f"{school.name} 任课教师（非班主任）"),
@@ -915,6 +918,7 @@ def format_logins(logins: list[DemoLogin]) -> str:
 DEMO_ROLES = [
     ("district_admin", "区县管理员"),
     ("auditor", "审计管理员"),
+    ("researcher", "教研员"),
     ("school_admin", "学校管理员"),
     ("head_teacher", "班主任"),
     ("teacher", "任课教师"),

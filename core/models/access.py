@@ -31,7 +31,7 @@ ROLE_LEVEL = {
     Role.GRADE_LEADER: "grade",
 }
 # Roles that must pass a TOTP second factor before using the system.
-MFA_ROLES = {Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.AUDITOR}
+MFA_ROLES = {Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.AUDITOR, Role.RESEARCHER}
 IMPLICIT_ROLE_LABELS = {
     "staff": _("教职工"),
     "head_teacher": _("班主任"),

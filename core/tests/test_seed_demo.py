@@ -41,7 +41,7 @@ from core.models import (
 from core.services import current_term, school_code_check
 
 SMALL = {"schools": 3, "students_per_school": 60, "seed": 7}
-DEMO_ROLES = ["district_admin", "auditor", "school_admin", "head_teacher", "teacher", "student", "parent"]
+DEMO_ROLES = ["district_admin", "auditor", "researcher", "school_admin", "head_teacher", "teacher", "student", "parent"]
 
 
 @pytest.fixture
