@@ -907,7 +907,7 @@ def format_logins(logins: list[DemoLogin]) -> str:
     widths = [max(_width(r[i]) for r in rows) + 2 for i in range(4)]
     lines = ["".join(_pad(r[i], widths[i]) for i in range(4)) + r[4] for r in rows]
     lines.append(
-        "注意：区县管理员、学校管理员、审计管理员首次登录时须绑定 TOTP 身份验证器（动态口令），之后每次登录需输入验证码。"
+        "注意：区县管理员、学校管理员、审计管理员和教研员首次登录时须绑定 TOTP 身份验证器（动态口令），之后每次登录需输入验证码。"
     )
     lines.append(
         "没有验证器 App 时（仅演示模式）：打开动态口令页面后运行 .venv/bin/python manage.py demo_otp <用户名> 获取当前口令。"
