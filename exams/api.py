@@ -18,13 +18,11 @@ import datetime as dt
 import json
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from core.api.common import actor
-from core.api.errors import not_found
 from core.api.org import READ_ERRORS
 from core.api.pagination import Pagination
 
@@ -286,39 +284,9 @@ def value_added(
     """增值评价 from exam ``before`` to exam ``after`` (students matched; the 总分, or ``subject`` = a Subject id):
     the regression, and per class / school / teacher the mean residual with its 95 % interval, reduced to the
     groups the user sees; ``klass`` adds that class's students. Staff only."""
-    from .report.value_added import value_added_report
+    from .report.value_added import value_added_for
 
-    user = actor(request)
-    exam_after = sel.exam_for(user, after)
-    exam_before = sel.exam_for(user, before)
-    access = sel.access_for(user, exam_after)
-    if not access.staff:
-        raise PermissionDenied("增值评价仅供教师和管理人员查看")
-    access.results_allowed()
-    sel.access_for(user, exam_before).results_allowed()
-    classes = sel._exam_classes(exam_after)
-    if klass is not None and (klass not in classes or not access.sees_class(classes[klass], klass)):
-        raise not_found("班级")
-    data = value_added_report(exam_before, exam_after, subject_id=subject)
-    visible = {cid for cid, info in classes.items() if access.sees_class(info, cid)}
-    groups = data["groups"]
-    groups["class"] = [r for r in groups["class"] if r["id"] in visible]
-    groups["school"] = [r for r in groups["school"] if access.sees_school(r["id"])]
-    groups["teacher"] = [r for r in groups["teacher"] if any(c in visible for c in r["class_ids"])]
-    if level:
-        data["groups"] = {level: groups[level]}
-    students = data.pop("students")
-    if klass is not None:
-        rows = [i for i, c in enumerate(students["class_id"]) if c == klass]
-        names = sel._names([students["candidate_id"][i] for i in rows])
-        data["students"] = [
-            {
-                **{k: students[k][i] for k in students},
-                "name": names.get(students["candidate_id"][i], ("", "", None))[0],
-            }
-            for i in rows
-        ]
-    data["id"] = exam_after.pk
+    data = value_added_for(actor(request), before, after, subject=subject, level=level, klass=klass)
     return _json(data)
 
 

@@ -112,3 +112,12 @@ register_case(
         out_of_scope="head_teacher_a2",
     )
 )
+register_case(
+    Case(
+        "exams:value_added",
+        args=_exam_id,
+        in_scope="head_teacher_a1",
+        out_of_scope="teacher_b",
+        marker=lambda w: "增值评价",
+    )
+)

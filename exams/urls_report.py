@@ -17,3 +17,4 @@ urlpatterns += [
     path("<int:exam_pk>/report/classes/<int:pk>/", report_pages.report_class_view, name="report_class"),
     path("<int:exam_pk>/report/export.xlsx", report_pages.report_export_view, name="report_export"),
 ]
+urlpatterns += [path("<int:exam_pk>/value-added/", report_pages.value_added_view, name="value_added")]

@@ -129,3 +129,45 @@ def value_added_report(
         "residual": col(base["residual"][idx], VA_DP),
     }
     return out
+
+
+def value_added_for(user, before: int, after: int, *, subject=None, level=None, klass=None) -> dict:
+    """``value_added_report`` for ``user``: staff only, both exams released to them, groups reduced to the
+    classes / schools / teachers they see; ``klass`` adds that class's students (names included)."""
+    from django.core.exceptions import PermissionDenied
+
+    from core.api.errors import not_found
+
+    from . import selectors as sel
+
+    exam_after = sel.exam_for(user, after)
+    exam_before = sel.exam_for(user, before)
+    access = sel.access_for(user, exam_after)
+    if not access.staff:
+        raise PermissionDenied("增值评价仅供教师和管理人员查看")
+    access.results_allowed()
+    sel.access_for(user, exam_before).results_allowed()
+    classes = sel._exam_classes(exam_after)
+    if klass is not None and (klass not in classes or not access.sees_class(classes[klass], klass)):
+        raise not_found("班级")
+    data = value_added_report(exam_before, exam_after, subject_id=subject)
+    visible = {cid for cid, info in classes.items() if access.sees_class(info, cid)}
+    groups = data["groups"]
+    groups["class"] = [r for r in groups["class"] if r["id"] in visible]
+    groups["school"] = [r for r in groups["school"] if access.sees_school(r["id"])]
+    groups["teacher"] = [r for r in groups["teacher"] if any(c in visible for c in r["class_ids"])]
+    if level:
+        data["groups"] = {level: groups[level]}
+    students = data.pop("students")
+    if klass is not None:
+        rows = [i for i, c in enumerate(students["class_id"]) if c == klass]
+        names = sel._names([students["candidate_id"][i] for i in rows])
+        data["students"] = [
+            {
+                **{k: students[k][i] for k in students},
+                "name": names.get(students["candidate_id"][i], ("", "", None))[0],
+            }
+            for i in rows
+        ]
+    data["id"] = exam_after.pk
+    return data

@@ -74,3 +74,21 @@ def test_export(world, exam):
     assert names == {"周小明", "吴小红"}
     bad = client_for(w.head_teacher_a1).get(f"/exams/{exam.pk}/report/export.xlsx?level=class&id={w.class_a2.pk}")
     assert bad.status_code in (403, 404)
+
+
+def test_value_added_page(world):
+    w = world
+    published_exam(w, code="oct")
+    exam = published_exam(w)
+    c = client_for(w.district_admin)
+    page = c.get(f"/exams/{exam.pk}/value-added/").content.decode()
+    assert "七年级月考" in page and 'data-testid="va-model"' in page and "匹配学生 2 人" in page
+    assert 'data-testid="va-class"' in page and "七年级（1）班" in page
+    math = str(w.math.pk)
+    page = c.get(f"/exams/{exam.pk}/value-added/?subject={math}").content.decode()
+    assert "匹配学生 2 人" in page  # 郑小刚 was absent in 数学 both times
+    assert client_for(w.parent1).get(f"/exams/{exam.pk}/value-added/").status_code == 403
+    assert client_for(w.teacher_b).get(f"/exams/{exam.pk}/value-added/").status_code == 404
+    # the earliest exam has nothing to compare with
+    first = exam.__class__.objects.get(code="oct")
+    assert "没有更早的考试" in c.get(f"/exams/{first.pk}/value-added/").content.decode()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -353,4 +354,91 @@ def report_export_view(request, exam_pk: int):
         buf.getvalue(),
         f"考试分析-{exam.name}-{name}",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+def value_added_view(request, exam_pk: int):
+    """增值评价: from an earlier exam of the same cohort to this one, per class, teacher and school (mean
+    regression residual with its 95 % interval, and the mean change of Z score)."""
+    from django.core.exceptions import ValidationError
+
+    from ..report.selectors import exams_visible_to
+    from ..report.value_added import value_added_for
+
+    exam = exam_for(request.user, exam_pk)
+    access = access_for(request.user, exam)
+    if not access.staff:
+        if access.family:
+            raise PermissionDenied("增值评价仅供教师和管理人员查看")
+        raise Http404("未找到")
+    from ..models import ExamStudent
+
+    if not access.district and not ExamStudent.objects.visible_to(request.user).filter(exam=exam).exists():
+        raise Http404("未找到")  # staff of a participating school with none of its candidates in view
+    access.results_allowed()
+    earlier = list(
+        exams_visible_to(request.user)
+        .filter(stage=exam.stage, entry_year=exam.entry_year, exam_date__lt=exam.exam_date)
+        .exclude(pk=exam.pk)
+        .order_by("-exam_date")
+    )
+    raw = request.GET.get("before", "")
+    before = next((e for e in earlier if str(e.pk) == raw), earlier[0] if earlier else None)
+    subjects = [(str(s.subject_id), s.subject.name) for s in exam.subjects.select_related("subject")]
+    subject = request.GET.get("subject") if request.GET.get("subject") in dict(subjects) else ""
+    data, error = None, ""
+    if before is not None:
+        try:
+            data = value_added_for(request.user, before.pk, exam.pk, subject=int(subject) if subject else None)
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+    groups = []
+    charts = {}
+    if data:
+        labels = {"class": _("班级"), "teacher": _("教师"), "school": _("学校")}
+        for key in ("class", "teacher", "school"):
+            rows = data["groups"].get(key) or []
+            groups.append(
+                {
+                    "key": key,
+                    "label": labels[key],
+                    "rows": [
+                        {
+                            "name": r.get("name", ""),
+                            "n": r.get("n"),
+                            "dz": _fmt("", r.get("mean_dz")),
+                            "residual": _fmt("", r.get("mean_residual")),
+                            "ci": f"[{_fmt('', r.get('ci_low'))}, {_fmt('', r.get('ci_high'))}]",
+                            "sign": "up"
+                            if (r.get("ci_low") or 0) > 0
+                            else "down"
+                            if (r.get("ci_high") if r.get("ci_high") is not None else 0) < 0
+                            else "",
+                        }
+                        for r in rows
+                    ],
+                }
+            )
+        cls = data["groups"].get("class") or []
+        charts["chart-va"] = {
+            "labels": [r.get("name", "") for r in cls],
+            "series": [{"name": _("平均残差（增值）"), "values": [r.get("mean_residual") for r in cls]}],
+            "type": "bar",
+        }
+    return render(
+        request,
+        "exams/report/value_added.html",
+        {
+            "title": _("增值评价"),
+            "exam": exam,
+            "earlier": earlier,
+            "before": before,
+            "subjects": subjects,
+            "subject": subject,
+            "data": data,
+            "va_groups": groups,
+            "charts": charts,
+            "error": error,
+        },
     )
