@@ -72,6 +72,9 @@ def test_export(world, exam):
     students = wb["学生成绩"]
     names = {row[1] for row in students.iter_rows(min_row=2, values_only=True)}
     assert names == {"周小明", "吴小红"}
+    header = [c.value for c in students[1]]
+    t = {row[1]: row[header.index("标准分（T）")] for row in students.iter_rows(min_row=2, values_only=True)}
+    assert float(t["周小明"]) > 50 > float(t["吴小红"])  # 184 vs 160: above and below the mean
     bad = client_for(w.head_teacher_a1).get(f"/exams/{exam.pk}/report/export.xlsx?level=class&id={w.class_a2.pk}")
     assert bad.status_code in (403, 404)
 

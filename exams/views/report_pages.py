@@ -168,6 +168,7 @@ def _context(request, exam, data: dict, level: str) -> dict:
             "name": s["name"],
             "exam_no": s.get("exam_no", ""),
             "total": _fmt("", s.get("total")),
+            "standard": _fmt("", s.get("standard_total")),
             "ranks": [_fmt("", s.get(k)) for k in rank_kinds],
             "scores": [_fmt("", ((s.get("subjects") or {}).get(k) or {}).get("score")) for k in subject_keys[1:]],
         }
@@ -334,9 +335,9 @@ def report_export_view(request, exam_pk: int):
                 )
     if ctx["student_rows"]:
         ws4 = wb.create_sheet("学生成绩")
-        ws4.append(["考号", "姓名", *ctx["subject_names"], "总分", *ctx["rank_labels"]])
+        ws4.append(["考号", "姓名", *ctx["subject_names"], "总分", "标准分（T）", *ctx["rank_labels"]])
         for r in ctx["student_rows"]:
-            ws4.append([r["exam_no"], r["name"], *r["scores"], r["total"], *r["ranks"]])
+            ws4.append([r["exam_no"], r["name"], *r["scores"], r["total"], r["standard"], *r["ranks"]])
     for sheet in wb.worksheets:
         for cell in sheet[1]:
             cell.font = bold
