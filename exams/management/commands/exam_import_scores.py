@@ -6,16 +6,10 @@ bad arguments / permission denied. Without --school the file may name any candid
 the import runs as the system and is audited as such. A thin wrapper over ``exams.importer.import_scores``.
 """
 
-import sys
-from pathlib import Path
-
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand
-
-SHOW_ERRORS = 50
+from core.management.import_command import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "从 Excel/CSV 成绩表（每行一名学生，每科或每个小题一列）导入考试成绩，全部通过才写入。"
         "退出码：0 成功，1 数据有错误（未写入），2 文件无法使用或不能导入。"
@@ -31,18 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="以该用户身份导入（检查其权限并记入审计）；不填则为系统导入")
         parser.add_argument("--district", help="区县行政区划代码（多个区县有相同考试代码时使用）")
 
-    def _fail(self, message: str, code: int = 2):
-        self.stderr.write(self.style.ERROR(message))
-        sys.exit(code)
-
     def handle(self, *args, **opts):
-        from core.models import School, User
+        from core.models import School
         from exams.importer import ImportFileError, import_scores
         from exams.models import Exam
 
-        path = Path(opts["file"])
-        if not path.is_file():
-            self._fail(f"文件不存在：{path}")
+        path = self.input_file(opts["file"])
         exams = Exam.objects.filter(code=opts["exam_code"].strip()).select_related("district")
         if opts["district"]:
             exams = exams.filter(district__region__code=opts["district"].strip())
@@ -63,41 +51,22 @@ class Command(BaseCommand):
             if subject is None:
                 names = "、".join(exam.subjects.values_list("subject__name", flat=True))
                 self._fail(f"考试「{exam.name}」没有科目「{opts['subject']}」（现有：{names}）")
-        actor = None
-        if opts["user"]:
-            actor = User.objects.filter(username=opts["user"], is_active=True).first()
-            if actor is None:
-                self._fail(f"用户 {opts['user']} 不存在或已停用")
-        try:
-            result = import_scores(
-                exam=exam,
-                data=path.read_bytes(),
-                filename=path.name,
-                school=school,
-                subject=subject,
-                actor=actor,
-                dry_run=opts["dry_run"],
-                source="cli",
-            )
-        except ImportFileError as exc:
-            self._fail(f"无法导入：{exc.message}")
-        except PermissionDenied as exc:
-            self._fail(str(exc) or "无权导入")
+        actor = self.actor(opts["user"])
+        result = self.run_import(
+            import_scores,
+            file_error=ImportFileError,
+            fail_prefix="无法导入：",
+            exam=exam,
+            data=path.read_bytes(),
+            filename=path.name,
+            school=school,
+            subject=subject,
+            actor=actor,
+            dry_run=opts["dry_run"],
+            source="cli",
+        )
 
-        for w in result.warnings:
-            self.stdout.write(self.style.WARNING(f"提示：{w}"))
-        if result.errors:
-            for e in result.errors[:SHOW_ERRORS]:
-                self.stdout.write(str(e))
-            more = len(result.errors) - SHOW_ERRORS
-            if more > 0:
-                self.stdout.write(f"……另有 {more} 条错误未显示")
-            rows = len({e.row for e in result.errors})
-            self.stderr.write(self.style.ERROR(f"共 {len(result.errors)} 条错误（涉及 {rows} 行），未写入任何数据。"))
-            if opts["report"]:
-                Path(opts["report"]).write_bytes(result.report())
-                self.stdout.write(f"错误报告已写入 {opts['report']}")
-            sys.exit(1)
+        self.report_problems(result, opts["report"])
         c = result.counts
         if opts["dry_run"]:
             self.stdout.write(

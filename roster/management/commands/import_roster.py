@@ -4,16 +4,10 @@ Exit codes: 0 imported (or previewed), 1 validation errors (nothing written), 2 
 permission denied. Without --user the import runs as the system and is audited as 系统导入.
 """
 
-import sys
-from pathlib import Path
-
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand
-
-SHOW_ERRORS = 50
+from core.management.import_command import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "从学籍模板文件（.xlsx/.xls/.csv）导入学生学籍。退出码：0 成功，1 数据有错误（未写入），2 文件无法使用。"
 
     def add_arguments(self, parser):
@@ -23,53 +17,28 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="有错误时把错误报告写入此 .xlsx 文件")
         parser.add_argument("--user", help="以该用户身份导入（检查其权限并记入审计）；不填则为系统导入")
 
-    def _fail(self, message: str, code: int = 2):
-        self.stderr.write(self.style.ERROR(message))
-        sys.exit(code)
-
     def handle(self, *args, **opts):
-        from core.models import School, User
+        from core.models import School
         from roster.importer import ImportFileError, import_roster
 
-        path = Path(opts["file"])
-        if not path.is_file():
-            self._fail(f"文件不存在：{path}")
+        path = self.input_file(opts["file"])
         school = School.objects.select_related("district__region").filter(code=opts["school"].strip()).first()
         if school is None:
             self._fail(f"没有学校标识码为 {opts['school']} 的学校")
-        actor = None
-        if opts["user"]:
-            actor = User.objects.filter(username=opts["user"], is_active=True).first()
-            if actor is None:
-                self._fail(f"用户 {opts['user']} 不存在或已停用")
-        try:
-            result = import_roster(
-                data=path.read_bytes(),
-                filename=path.name,
-                school=school,
-                actor=actor,
-                dry_run=opts["dry_run"],
-                source="cli",
-            )
-        except ImportFileError as exc:
-            self._fail(f"文件无法导入：{exc.message}")
-        except PermissionDenied as exc:
-            self._fail(str(exc) or "无权导入")
+        actor = self.actor(opts["user"])
+        result = self.run_import(
+            import_roster,
+            file_error=ImportFileError,
+            fail_prefix="文件无法导入：",
+            data=path.read_bytes(),
+            filename=path.name,
+            school=school,
+            actor=actor,
+            dry_run=opts["dry_run"],
+            source="cli",
+        )
 
-        for w in result.warnings:
-            self.stdout.write(self.style.WARNING(f"提示：{w}"))
-        if result.errors:
-            for e in result.errors[:SHOW_ERRORS]:
-                self.stdout.write(str(e))
-            more = len(result.errors) - SHOW_ERRORS
-            if more > 0:
-                self.stdout.write(f"……另有 {more} 条错误未显示")
-            rows = len({e.row for e in result.errors})
-            self.stderr.write(self.style.ERROR(f"共 {len(result.errors)} 条错误（涉及 {rows} 行），未写入任何数据。"))
-            if opts["report"]:
-                Path(opts["report"]).write_bytes(result.report())
-                self.stdout.write(f"错误报告已写入 {opts['report']}")
-            sys.exit(1)
+        self.report_problems(result, opts["report"])
         c = result.counts
         if opts["dry_run"]:
             self.stdout.write(
