@@ -9,8 +9,6 @@ highlight the bad cells of a score file too.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 
 from roster.importer.reader import (
@@ -19,15 +17,12 @@ from roster.importer.reader import (
     XLSX_MAGIC,
     ImportFileError,
     Table,
-    _decode_csv,
-    _max_bytes,
     _max_rows,
-    _mb,
-    _scan_members,
-    check_zip,
+    check_upload,
     col_letter,
     detect_kind,
     normalise_header,
+    open_first_sheet,
 )
 
 # 考号 spellings met in real files (the other identifiers use the roster's aliases: 身份证号, 全国学籍号 …).
@@ -47,54 +42,14 @@ def open_table(data: bytes, filename: str, *, is_header: Callable[[list[str]], b
     """Open the upload and find the header row (the first of the top rows for which ``is_header`` holds on
     the normalised cells). ``Table.headers`` are the normalised headers; ``Table.columns`` is left empty for the
     caller to fill. Raises ImportFileError (Chinese message) for unusable files."""
-    if not data:
-        raise ImportFileError("文件为空。")
-    limit = _max_bytes()
-    if len(data) > limit:
-        raise ImportFileError(f"文件过大（{_mb(len(data))}），上限为 {_mb(limit)}。请分批导入。")
+    check_upload(data)
     name = (filename or "").lower()
     if not data.startswith((XLSX_MAGIC, XLS_MAGIC)) and not name.endswith((".csv", ".xlsx", ".xlsm", ".xls")):
         raise ImportFileError("只支持 Excel（.xlsx、.xls）或 CSV 文件。")
     kind = detect_kind(data, filename)
-    error_cells: dict[tuple[int, int], str] = {}
-    merged: list = []
-    if kind == "csv":
-        csv_rows = list(csv.reader(io.StringIO(_decode_csv(data), newline="")))
-        sheet = None
-        row_offset = col_offset = 0
-        height = len(csv_rows)
-        head = csv_rows[:HEADER_SEARCH_ROWS]
-    else:
-        if kind == "xlsx":
-            zf, sheet_path = check_zip(data)
-            error_cells = _scan_members(zf, sheet_path)
-        from python_calamine import CalamineWorkbook
-
-        try:
-            wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            if not wb.sheet_names:
-                raise ImportFileError("工作簿中没有工作表。")
-            sheet = wb.get_sheet_by_index(0)
-        except ImportFileError:
-            raise
-        except Exception as exc:  # calamine raises its own error types (CalamineError, ZipError, XmlError …)
-            raise ImportFileError(f"无法读取 Excel 文件（文件已损坏或格式不受支持）：{type(exc).__name__}") from exc
-        csv_rows = None
-        if sheet.height == 0 or sheet.width == 0:
-            raise ImportFileError("第一个工作表为空，没有任何数据。")
-        row_offset, col_offset = sheet.start
-        height = sheet.height
-        head = []
-        for row in sheet.iter_rows():
-            head.append(row)
-            if len(head) >= HEADER_SEARCH_ROWS:
-                break
-        try:
-            merged = sheet.merged_cell_ranges or []
-        except Exception:  # pragma: no cover (xls without merge info)
-            merged = []
-    if not head or all(all(v in ("", None) for v in row) for row in head):
-        raise ImportFileError("第一个工作表为空，没有任何数据。")
+    o = open_first_sheet(data, kind)
+    sheet, csv_rows, head, merged, error_cells = o.sheet, o.csv_rows, o.head, o.merged, o.error_cells
+    row_offset, col_offset, height = o.row_offset, o.col_offset, o.height
     idx = None
     for i, row in enumerate(head):
         if row_offset + i >= HEADER_SEARCH_ROWS:

@@ -258,14 +258,33 @@ def _find_header(rows: list[list], row_offset: int) -> int | None:
     return None
 
 
-def read_table(data: bytes, filename: str) -> Table:
-    """Open the upload and locate the header. Raises ImportFileError for unusable files."""
+def check_upload(data: bytes) -> None:
+    """Refuse an empty or oversized upload (the configurable limit)."""
     if not data:
         raise ImportFileError("文件为空。")
     limit = _max_bytes()
     if len(data) > limit:
         raise ImportFileError(f"文件过大（{_mb(len(data))}），上限为 {_mb(limit)}。请分批导入。")
-    kind = detect_kind(data, filename)
+
+
+@dataclass
+class OpenedSheet:
+    """The first sheet of an upload, opened safely, with its top rows (where the header is looked for)."""
+
+    kind: str
+    sheet: object | None  # calamine sheet (None for CSV)
+    csv_rows: list | None
+    row_offset: int
+    col_offset: int
+    height: int
+    head: list
+    merged: list
+    error_cells: dict
+
+
+def open_first_sheet(data: bytes, kind: str) -> OpenedSheet:
+    """Open the first sheet of a .xlsx/.xls (zip-bomb and formula-error checks) or a CSV. Raises ImportFileError
+    for damaged, empty or unreadable files."""
     error_cells: dict[tuple[int, int], str] = {}
     merged: list = []
     if kind == "csv":
@@ -307,6 +326,16 @@ def read_table(data: bytes, filename: str) -> Table:
             merged = []
     if not head or all(all(v in ("", None) for v in row) for row in head):
         raise ImportFileError("第一个工作表为空，没有任何数据。")
+    return OpenedSheet(kind, sheet, csv_rows, row_offset, col_offset, height, head, merged, error_cells)
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """Open the upload and locate the header. Raises ImportFileError for unusable files."""
+    check_upload(data)
+    kind = detect_kind(data, filename)
+    o = open_first_sheet(data, kind)
+    sheet, csv_rows, head, merged, error_cells = o.sheet, o.csv_rows, o.head, o.merged, o.error_cells
+    row_offset, col_offset, height = o.row_offset, o.col_offset, o.height
     idx = _find_header(head, row_offset)
     if idx is None:
         raise ImportFileError(
