@@ -15,7 +15,7 @@ from django.http import Http404
 
 from core.scope import roles_for
 
-from .models import Exam, ExamItem, ExamStatus, ExamStudent, ExamSubject, Score, ScoreStatus, StudentResult
+from .models import RANK_KINDS, Exam, ExamItem, ExamStatus, ExamStudent, ExamSubject, Score, ScoreStatus, StudentResult
 from .services import visible_rank_kinds
 
 FAMILY_ROLES = {"guardian", "student"}
@@ -152,7 +152,7 @@ def student_report(user, cand: ExamStudent) -> dict:
     subjects = list(exam.subjects.select_related("subject").prefetch_related("items"))
     mine = {s.exam_subject_id: s for s in Score.objects.filter(candidate=cand)}
     means = _means(exam, cand)
-    kinds = visible_rank_kinds(user, cand)
+    kinds = [k for k in RANK_KINDS if k in visible_rank_kinds(user, cand)]  # 班级, 校内, 区
     from .report.refresh import ensure_report
 
     ensure_report(exam)  # ranks come from the computed report (recomputed here if scores changed)
@@ -176,10 +176,10 @@ def student_report(user, cand: ExamStudent) -> dict:
                 "class_mean": means["class"].get(es.pk),
                 "school_mean": means["school"].get(es.pk),
                 "district_mean": means["district"].get(es.pk),
-                "ranks": {k: sub_result.get(k) for k in sorted(kinds)},
+                "ranks": {k: sub_result.get(k) for k in kinds},
             }
         )
-    ranks = {k: getattr(result, k) for k in sorted(kinds)} if result else {}
+    ranks = {k: getattr(result, k) for k in kinds} if result else {}
     trend = _trend(user, cand)
     return {
         "candidate": cand,
@@ -192,7 +192,7 @@ def student_report(user, cand: ExamStudent) -> dict:
         "total_full": total_full,
         "rate": total / total_full if total_full else None,
         "ranks": ranks,
-        "rank_kinds": sorted(kinds),
+        "rank_kinds": kinds,
         "computed": result is not None,
         "trend": trend,
         "weak_points": _weak_points(exam, cand, subjects, mine),

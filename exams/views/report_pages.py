@@ -106,8 +106,15 @@ def _charts(data: dict, level: str) -> dict:
             "labels": [_fmt("", x) for x in reversed(seg["lower"])],
             "series": [{"name": _("累计人数"), "values": list(reversed(seg["cum_count"])), "type": "line"}],
         }
-    else:
-        charts["chart-segments"] = {"labels": [], "values": [], "empty": _("总分暂无数据")}
+    else:  # a class: its students' totals in 10-point bands
+        totals = [st["total"] for st in data.get("students") or [] if st.get("total") is not None]
+        bands = list(range(int(min(totals) // 10) * 10, int(max(totals) // 10) * 10 + 1, 10)) if totals else []
+        charts["chart-segments"] = {
+            "name": _("人数"),
+            "labels": [str(b) for b in bands],
+            "values": [sum(1 for t in totals if int(t // 10) * 10 == b) for b in bands],
+            "empty": _("总分暂无数据"),
+        }
     return charts
 
 
@@ -161,7 +168,7 @@ def _context(request, exam, data: dict, level: str) -> dict:
             }
         )
     students = data.get("students") or []
-    rank_kinds = data.get("rank_kinds") or []
+    rank_kinds = [k for k in RANK_LABELS if k in (data.get("rank_kinds") or [])]  # 班级, 校内, 区
     student_rows = [
         {
             "candidate_id": s["candidate_id"],
