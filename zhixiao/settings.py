@@ -42,6 +42,12 @@ INSTALLED_APPS = [
     "core",
     "roster",
     "exams",
+    "timetable",
+    "notices",
+    "homeschool",
+    "oa",
+    "knowledge",
+    "resources",
 ]
 
 MIDDLEWARE = [
