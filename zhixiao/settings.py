@@ -191,6 +191,20 @@ STORAGES = {
         )
     },
 }
+# S3-compatible object storage (MinIO, OSS, COS, …) for uploaded files when a bucket is configured.
+if os.environ.get("ZX_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["ZX_S3_BUCKET"],
+            "endpoint_url": os.environ.get("ZX_S3_ENDPOINT") or None,
+            "access_key": os.environ.get("ZX_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("ZX_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("ZX_S3_REGION") or None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -199,6 +213,22 @@ if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     }
+
+# Notification channels (core.notify): in-app always; email when an SMTP host is set; SMS / WeCom / DingTalk
+# through webhooks when their URLs are set. Without SMTP, mail goes to the console (development).
+EMAIL_HOST = os.environ.get("ZX_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("ZX_EMAIL_PORT", "465"))
+EMAIL_HOST_USER = os.environ.get("ZX_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ZX_EMAIL_PASSWORD", "")
+EMAIL_USE_SSL = env_bool("ZX_EMAIL_SSL", EMAIL_PORT == 465)
+EMAIL_USE_TLS = not EMAIL_USE_SSL and env_bool("ZX_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("ZX_EMAIL_FROM", "智校 <noreply@localhost>")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+ZX_SMS_WEBHOOK_URL = os.environ.get("ZX_SMS_WEBHOOK_URL", "")
+ZX_WECOM_WEBHOOK_URL = os.environ.get("ZX_WECOM_WEBHOOK_URL", "")
+ZX_DINGTALK_WEBHOOK_URL = os.environ.get("ZX_DINGTALK_WEBHOOK_URL", "")
 
 # Celery: eager (in-process) unless a broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
