@@ -17,6 +17,7 @@ os.environ["ZX_DEBUG"] = "0"
 os.environ["ZX_MANIFEST_STATIC"] = "0"
 os.environ["ZX_HTTPS"] = "0"
 os.environ.pop("CELERY_BROKER_URL", None)
+os.environ["ZX_JOBS_IN_THREAD"] = "0"  # jobs run inline: a test sees their outcome when the request returns
 if os.environ.get("ZX_TEST_DATABASE_URL"):
     os.environ["DATABASE_URL"] = os.environ["ZX_TEST_DATABASE_URL"]
 else:

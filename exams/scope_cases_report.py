@@ -121,3 +121,23 @@ register_case(
         marker=lambda w: "增值评价",
     )
 )
+
+
+# the "report is being computed" banner the report pages poll
+def _running_report(w):
+    from exams.models import ExamReport, ReportStatus
+
+    exam_id = _exam_id(w)
+    ExamReport.objects.update_or_create(exam_id=exam_id[0], defaults={"status": ReportStatus.RUNNING, "progress": 30})
+    return exam_id
+
+
+register_case(
+    Case(
+        "exams:report_status",
+        args=_running_report,
+        in_scope="school_admin_a",
+        out_of_scope="teacher_b",
+        marker=lambda w: "正在重新计算",
+    )
+)

@@ -35,4 +35,13 @@ def report_task(exam_id: int) -> str:
     return "done"
 
 
-__all__ = ["report_task"]
+@shared_task(name="exams.import_scores")
+def score_import_task(token: str) -> str:
+    """Run the score import stored under ``token`` (``exams.views.imports.job_run``): progress and result are
+    stored for the uploader's result page."""
+    from .views.imports import job_run
+
+    return job_run(token)
+
+
+__all__ = ["report_task", "score_import_task"]

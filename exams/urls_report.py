@@ -15,6 +15,7 @@ urlpatterns += [
     path("<int:exam_pk>/report/", report_pages.report_entry_view, name="report"),
     path("<int:exam_pk>/report/schools/<int:pk>/", report_pages.report_school_view, name="report_school"),
     path("<int:exam_pk>/report/classes/<int:pk>/", report_pages.report_class_view, name="report_class"),
+    path("<int:exam_pk>/report/status/", report_pages.report_status_view, name="report_status"),
     path("<int:exam_pk>/report/export.xlsx", report_pages.report_export_view, name="report_export"),
 ]
 urlpatterns += [path("<int:exam_pk>/value-added/", report_pages.value_added_view, name="value_added")]

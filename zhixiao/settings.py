@@ -234,6 +234,8 @@ ZX_DINGTALK_WEBHOOK_URL = os.environ.get("ZX_DINGTALK_WEBHOOK_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, long jobs run in a background thread so pages can show their progress (core/jobs.py).
+ZX_JOBS_IN_THREAD = env_bool("ZX_JOBS_IN_THREAD", CELERY_TASK_ALWAYS_EAGER)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", None)
 CELERY_TIMEZONE = TIME_ZONE
 

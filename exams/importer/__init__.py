@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -74,6 +75,7 @@ _PAREN = re.compile(r"[(（][^)）]*[)）]$")
 _ITEM = re.compile(r"^(?:第|T|Q|题)?(.+?)(?:题|小题)?$", re.I)
 CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 MAX_ERRORS = 20_000
+PROGRESS_EVERY = 2_000  # rows between progress reports
 
 
 class ImportRefused(ImportFileError):
@@ -324,14 +326,17 @@ def import_scores(
     actor=None,
     dry_run: bool = False,
     source: str = "web",
+    progress: Callable[[int], None] | None = None,
 ) -> ScoreImportResult:
     """Validate a score file and, unless ``dry_run`` or any cell is wrong, write its scores (all or nothing).
 
     ``school``: the participating school the file belongs to (None: any candidate of the exam — district or
     CLI). ``subject``: import 小题 scores of this subject instead of one column per subject. Raises
     ImportFileError for an unusable file or a refused import (published exam, school not taking part) and
-    PermissionDenied when ``actor`` may not import for ``school``. Counts are scores (candidate × subject)."""
+    PermissionDenied when ``actor`` may not import for ``school``. Counts are scores (candidate × subject).
+    ``progress(percent)`` is called as the work advances (reading 0–10, checking rows 10–70, writing 70–100)."""
     started = time.perf_counter()
+    report_progress = progress or (lambda pct: None)
     if not may_import(actor, exam, school):
         raise PermissionDenied("无权导入该校的成绩")
     if exam.status != ExamStatus.DRAFT:
@@ -373,6 +378,8 @@ def import_scores(
         return any(h in item_keys or _item_header(h) in item_keys for h in headers)
 
     table = open_table(data, filename, is_header=is_header, what=what)
+    report_progress(10)
+    height = max(table.height, 1)
     ids, name_pos, score_cols, total_col, unknown = _columns(table, mode, score_keys, item_keys, total_keys)
     if unknown:
         table.warnings.append("以下列不是本次导入的列，已忽略：" + "、".join(f"「{h}」" for h in unknown))
@@ -453,10 +460,13 @@ def import_scores(
         rows.append(r)
         if len(errors) > MAX_ERRORS:
             break
+        if not len(rows) % PROGRESS_EVERY:
+            report_progress(10 + min(60, 60 * len(rows) // height))
     result.rows = len(rows)
     if not rows:
         raise ImportFileError("表头下面没有数据行。")
 
+    report_progress(70)
     _resolve_unmatched(exam, school, cands, rows, err)
 
     # one row per candidate; the other identifiers and the name must be the same student
@@ -504,6 +514,7 @@ def import_scores(
         result.seconds = time.perf_counter() - started
         return result
     result.counts = {"created": len(creates), "updated": len(replaces), "unchanged": unchanged}
+    report_progress(75)
     _write(
         exam=exam,
         school=school,

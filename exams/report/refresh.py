@@ -2,8 +2,9 @@
 
 Pages and the API read ``ExamReport.data`` and ``StudentResult``; they call ``ensure_report`` first, which
 recomputes only when the report is missing or stale (``services._mark_report_stale`` sets it back to
-``pending`` whenever a score changes). ``report_refresh`` starts the computation: inline when Celery runs
-eagerly (the default install, no broker), otherwise queued for a worker once the current transaction commits.
+``pending`` whenever a score changes). ``report_refresh`` starts the computation as a background job
+(``core.jobs.start_job``: a Celery worker, or a thread of this process without a broker); the pages show its
+progress meanwhile, with the previous results when there are any, and reload when it is done.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
+
+from core.jobs import start_job
 
 from ..models import Exam, ExamReport, ReportStatus
 
@@ -40,10 +41,7 @@ def report_refresh(exam: Exam, *, force: bool = False) -> ExamReport:
         claim = claim.exclude(status=ReportStatus.RUNNING, updated_at__gt=now - STUCK_AFTER)
     if not claim.update(status=ReportStatus.RUNNING, progress=0, error="", updated_at=now):
         return report
-    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
-        report_task.apply(args=[exam.pk])
-    else:
-        transaction.on_commit(lambda: report_task.delay(exam.pk))
+    start_job(report_task, exam.pk)
     return ExamReport.objects.defer("data").get(pk=report.pk)
 
 

@@ -8,7 +8,7 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -227,6 +227,9 @@ def _context(request, exam, data: dict, level: str) -> dict:
         "subject_names": [names[k] for k in subject_keys[1:]],
         "items": items,
         "report_status": (data.get("report") or {}).get("status"),
+        "progress": (data.get("report") or {}).get("progress") or 0,
+        "has_previous": bool((data.get("report") or {}).get("computed_at")),
+        "report_error": (data.get("report") or {}).get("error"),
         "export_url": reverse("exams:report_export", args=[exam.pk]) + f"?level={level}&id={data.get('id') or ''}",
     }
 
@@ -255,6 +258,28 @@ def report_entry_view(request, exam_pk: int):
     if classes:
         return redirect("exams:report_class", exam_pk=exam.pk, pk=classes[0])
     raise Http404("没有可查看的考试分析")
+
+
+@login_required
+def report_status_view(request, exam_pk: int):
+    """The "report is being computed" banner, polled by the report pages: an empty answer with HX-Refresh once
+    the job is done (or failed), so the page reloads with the new results."""
+    from ..models import ExamReport, ExamStudent, ReportStatus
+
+    exam = exam_for(request.user, exam_pk)
+    access = access_for(request.user, exam)
+    sees_results = access.district or (
+        access.staff and ExamStudent.objects.visible_to(request.user).filter(exam=exam).exists()
+    )
+    if not sees_results:
+        raise Http404("没有可查看的考试分析")
+    report = ExamReport.objects.filter(exam=exam).only("status", "progress", "computed_at").first()
+    if report is None or report.status in (ReportStatus.DONE, ReportStatus.FAILED):
+        response = HttpResponse("")
+        response["HX-Refresh"] = "true"
+        return response
+    ctx = {"exam": exam, "progress": report.progress, "has_previous": report.computed_at is not None}
+    return render(request, "exams/report/partials/running.html", ctx)
 
 
 @login_required
