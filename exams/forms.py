@@ -25,6 +25,8 @@ THRESHOLD_FIELDS = [
     ("low", gettext_lazy("低分线")),
 ]
 MAIN_SUBJECTS = {"语文", "数学", "英语"}
+# 新高考 3+1+2 / 3+3: the subjects chosen by combination (ticked as 选考 by default for a senior grade)
+ELECTIVE_SUBJECTS = {"物理", "化学", "生物", "生物学", "政治", "思想政治", "历史", "地理", "技术"}
 # Usual full marks: 语数英 120 in 初中 and 150 in 高中, 100 elsewhere (editable on the form).
 MAIN_FULL_MARK = {Stage.PRIMARY: 100, Stage.JUNIOR: 120, Stage.SENIOR: 150}
 
@@ -139,10 +141,24 @@ class ExamCreateForm(forms.Form):
                 # text, not number: the size attribute keeps the box narrow without a style attribute (CSP)
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6, "autocomplete": "off"}),
             )
+            if self.stage == Stage.SENIOR:  # 新高考: which subjects are 选考 (taken only by some combinations)
+                self.fields[f"elec_{s.pk}"] = forms.BooleanField(
+                    label=_("%(name)s为选考科目") % {"name": s.name},
+                    required=False,
+                    initial=s.name in ELECTIVE_SUBJECTS,
+                )
 
     # for the template
     def subject_rows(self):
-        return [(s, self[f"subj_{s.pk}"], self[f"full_{s.pk}"]) for s in self.subjects]
+        return [
+            (
+                s,
+                self[f"subj_{s.pk}"],
+                self[f"full_{s.pk}"],
+                self[f"elec_{s.pk}"] if f"elec_{s.pk}" in self.fields else None,
+            )
+            for s in self.subjects
+        ]
 
     def threshold_fields(self):
         return [self[f"t_{key}"] for key, _label in THRESHOLD_FIELDS]
@@ -166,16 +182,19 @@ class ExamCreateForm(forms.Form):
                 if full is None:
                     self.add_error(f"full_{s.pk}", _("请填写%(name)s的满分") % {"name": s.name})
                     continue
-                chosen.append((s, full))
+                chosen.append((s, full, bool(data.get(f"elec_{s.pk}"))))
         if not chosen and not self.errors:
             self.add_error(None, _("请至少选择一个考试科目"))
         data["subjects"] = chosen
         data["thresholds"] = {
             key: float(data[f"t_{key}"]) / 100 for key, _label in THRESHOLD_FIELDS if data.get(f"t_{key}") is not None
         }
-        data["combination_list"] = [
-            line.strip() for line in re.split(r"[\r\n]+", data.get("combinations") or "") if line.strip()
-        ]
+        # 选科组合 belong to 新高考 (senior) grades; the field is not offered for the others
+        data["combination_list"] = (
+            [line.strip() for line in re.split(r"[\r\n]+", data.get("combinations") or "") if line.strip()]
+            if self.stage == Stage.SENIOR
+            else []
+        )
         return data
 
 

@@ -64,6 +64,12 @@ class Exam(ScopedModel, TimeStampedModel):
     combinations = models.JSONField(
         _("选科组合"), default=list, blank=True, help_text=_("新高考年级，如 物理+化学+生物")
     )
+    lines = models.JSONField(
+        _("上线分数线"),
+        default=list,
+        blank=True,
+        help_text=_("[{key, label, kind: rank|score, value}]；为空时用默认的前 10%/30%/60% 三条线"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("创建人")
     )

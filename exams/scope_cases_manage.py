@@ -134,3 +134,41 @@ register_case(
     Case("exams:import_result", _import_token, "school_admin_a", "school_admin_b", marker=lambda w: "矩阵成绩.xlsx")
 )
 register_case(Case("exams:import_report", _import_token, "school_admin_a", "school_admin_b", kind="download"))
+
+
+def _combination_exam(w):
+    """A 单校考试 of school A with one 选考 subject and its combination (made on first use)."""
+    import datetime as dt
+
+    from core.models import Subject
+    from exams import services
+    from exams.models import Exam
+
+    exam = Exam.objects.filter(district=w.district, code="scope-combos").first()
+    if exam is None:
+        physics = Subject.objects.get(district=w.district, name="物理")
+        exam = services.exam_create(
+            actor=w.school_admin_a,
+            district_id=w.district.pk,
+            code="scope-combos",
+            name="选科权限矩阵",
+            term=w.term,
+            stage="junior",
+            entry_year=w.grade_a.entry_year,
+            exam_date=dt.date(2026, 11, 12),
+            subjects=[(w.math, 100), (physics, 100, True)],
+            school=w.school_a,
+            combinations=["物理"],
+        )
+    return [exam.pk]
+
+
+register_case(
+    Case(
+        "exams:combinations",
+        _combination_exam,
+        "school_admin_a",
+        "school_admin_b",
+        marker=lambda w: w.student_a1.person.name,
+    )
+)

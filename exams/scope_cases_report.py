@@ -141,3 +141,12 @@ register_case(
         marker=lambda w: "正在重新计算",
     )
 )
+register_case(
+    Case(
+        "exams:report_lines",
+        args=_exam_id,
+        in_scope="district_admin",
+        out_of_scope="school_admin_b",
+        marker=lambda w: "临界生分差",
+    )
+)

@@ -6,6 +6,7 @@ policy. Every write is permission-checked against the actor's scope and audited.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -148,8 +149,10 @@ def exam_create(
     wrong_stage = [s.name for s in participants if stage not in s.stages]
     if wrong_stage:
         raise ValidationError({"schools": f"以下学校不设{Stage(stage).label}：{'、'.join(wrong_stage)}"})
-    seen, subject_rows = set(), []
-    for i, (subject, full) in enumerate(subjects):
+    seen, subject_rows, electives = set(), [], set()
+    for i, (subject, full, *rest) in enumerate(subjects):
+        if rest and rest[0]:
+            electives.add(subject.pk)
         if subject.district_id != district_id:
             raise ValidationError({"subjects": f"学科「{subject.name}」不属于本区县"})
         if subject.pk in seen:
@@ -161,6 +164,9 @@ def exam_create(
         subject_rows.append((subject, mark, i))
     if Exam.objects.filter(district_id=district_id, code=code).exists():
         raise ValidationError({"code": f"考试代码「{code}」已被使用"})
+    combos = combinations_check(
+        combinations or [], elective_names=[s.name for s, _m, _i in subject_rows if s.pk in electives]
+    )
     band = _decimal(borderline_band if borderline_band is not None else 10, "borderline_band", "临界生分差")
     if band < 0:
         raise ValidationError({"borderline_band": "临界生分差不能为负"})
@@ -176,14 +182,14 @@ def exam_create(
         exam_date=exam_date,
         thresholds=_thresholds(thresholds),
         borderline_band=band,
-        combinations=[c.strip() for c in (combinations or []) if c.strip()],
+        combinations=combos,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     _save(exam)
     for s in participants:
         _save(ExamSchool(exam=exam, school=s))
     for subject, mark, i in subject_rows:
-        _save(ExamSubject(exam=exam, subject=subject, full_mark=mark, sort_order=i))
+        _save(ExamSubject(exam=exam, subject=subject, full_mark=mark, sort_order=i, elective=subject.pk in electives))
     added = candidates_sync(exam)
     audit_record(
         actor=actor,
@@ -193,13 +199,172 @@ def exam_create(
             "code": [None, exam.code],
             "scope": [None, scope],
             "schools": [None, [s.name for s in participants]],
-            "subjects": [None, [f"{s.name}:{m}" for s, m, _i in subject_rows]],
+            "subjects": [None, [f"{s.name}:{m}{'（选考）' if s.pk in electives else ''}" for s, m, _i in subject_rows]],
             "candidates": [None, added],
         },
         district_id=district_id,
         school_id=school.pk if school else None,
     )
     return exam
+
+
+def exam_total_full(exam: Exam) -> float:
+    """The highest 总分 a candidate can have: every common subject plus, with 选科, the richest combination."""
+    subjects = list(exam.subjects.select_related("subject"))
+    if not exam.combinations:
+        return sum(float(es.full_mark) for es in subjects)
+    common = sum(float(es.full_mark) for es in subjects if not es.elective)
+    marks = {es.subject.name: float(es.full_mark) for es in subjects if es.elective}
+    return common + max(sum(marks.get(n, 0) for n in combination_subjects(c)) for c in exam.combinations)
+
+
+LINE_KINDS = ("rank", "score")
+MAX_LINES = 5
+
+
+@transaction.atomic
+def exam_lines_set(*, actor, exam: Exam, lines: list[dict], borderline_band=None) -> Exam:
+    """上线分析 settings of the exam: up to five lines, each by rank (``{"kind": "rank", "value": 10}`` = the top
+    10 % of the counted totals) or by score (``{"kind": "score", "value": 520}`` = a 总分), with a label; an
+    empty list restores the default lines (top 10 %/30 %/60 %). ``borderline_band``: the 临界生 distance below a
+    line. Allowed after publishing too (no score changes); the report is recomputed."""
+    if not may_manage(actor, exam):
+        raise PermissionDenied("只有考试组织者可以设置上线分数线")
+    total_full = exam_total_full(exam)
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": f"最多设置 {MAX_LINES} 条分数线"})
+    out, labels = [], set()
+    for n, line in enumerate(lines, start=1):
+        kind = line.get("kind")
+        if kind not in LINE_KINDS:
+            raise ValidationError({"lines": f"第 {n} 条线：类型应为按名次或按分数"})
+        value = float(_decimal(line.get("value"), "lines", f"第 {n} 条线的数值"))
+        if kind == "rank" and not 0 < value < 100:
+            raise ValidationError({"lines": f"第 {n} 条线：名次比例应在 0–100% 之间（不含 0 和 100）"})
+        if kind == "score" and not 0 < value <= total_full:
+            raise ValidationError({"lines": f"第 {n} 条线：分数应在 0–{total_full:g} 分之间"})
+        label = (line.get("label") or "").strip()[:20] or (f"前{value:g}%" if kind == "rank" else f"{value:g}分线")
+        if label in labels:
+            raise ValidationError({"lines": f"第 {n} 条线：名称「{label}」重复"})
+        labels.add(label)
+        out.append(
+            {
+                "key": chr(ord("A") + n - 1),
+                "label": label,
+                "kind": kind,
+                "value": value / 100 if kind == "rank" else value,
+            }
+        )
+    before = {"lines": exam.lines, "borderline_band": str(exam.borderline_band)}
+    exam.lines = out
+    if borderline_band is not None:
+        band = _decimal(borderline_band, "borderline_band", "临界生分差")
+        if band < 0 or band > Decimal(str(total_full)):
+            raise ValidationError({"borderline_band": "临界生分差应不小于 0 且不超过总分"})
+        exam.borderline_band = band
+    exam.save(update_fields=["lines", "borderline_band", "updated_at"])
+    _mark_report_stale(exam.pk)
+    audit_record(
+        actor=actor,
+        action="exam.lines",
+        obj=exam,
+        changes={
+            "lines": [before["lines"], out],
+            "borderline_band": [before["borderline_band"], str(exam.borderline_band)],
+        },
+        district_id=exam.district_id,
+        school_id=exam.school_id,
+    )
+    return exam
+
+
+_COMBO_SPLIT = re.compile(r"[+＋、/／,，\s]+")
+
+
+def combination_subjects(combination: str) -> list[str]:
+    """ "物理+化学+生物" → ["物理", "化学", "生物"]."""
+    return [p for p in _COMBO_SPLIT.split(combination or "") if p]
+
+
+def combinations_check(combinations: list[str], *, elective_names: list[str]) -> list[str]:
+    """The exam's 选科组合, normalised ("物理＋化学、生物" → "物理+化学+生物"). Each must name only the exam's
+    elective subjects, each once; with electives there must be combinations, and without them none."""
+    out: list[str] = []
+    for n, raw in enumerate(c for c in combinations if c.strip()):
+        parts = combination_subjects(raw)
+        unknown = [p for p in parts if p not in elective_names]
+        if unknown:
+            raise ValidationError(
+                {
+                    "combinations": f"第 {n + 1} 个选科组合「{raw.strip()}」中的「{'、'.join(unknown)}」不是本次考试的选考科目"
+                }
+            )
+        if len(set(parts)) != len(parts):
+            raise ValidationError({"combinations": f"第 {n + 1} 个选科组合「{raw.strip()}」有重复的科目"})
+        combo = "+".join(parts)
+        if combo in out:
+            raise ValidationError({"combinations": f"选科组合「{combo}」重复"})
+        out.append(combo)
+    if elective_names and not out:
+        raise ValidationError({"combinations": "设置了选考科目，请填写选科组合（每行一个，如 物理+化学+生物）"})
+    if out and not elective_names:
+        raise ValidationError({"combinations": "填写了选科组合，请在科目表中勾选哪些科目是选考科目"})
+    return out
+
+
+@transaction.atomic
+def candidate_combinations_set(*, actor, exam: Exam, changes: dict[int, str]) -> int:
+    """Record the 选科组合 of candidates ({candidate id: combination, "" to clear}) while the exam is a draft.
+    The combination must be one of the exam's; a candidate who already has a score in an elective the new
+    combination leaves out is refused (delete that score first). Returns how many candidates changed."""
+    if exam.status != ExamStatus.DRAFT:
+        raise ValidationError({"combination": f"考试「{exam.name}」{exam.get_status_display()}，选科组合已锁定"})
+    if not exam.combinations:
+        raise ValidationError({"combination": "本次考试没有设置选科组合"})
+    allowed = set(exam.combinations)
+    cands = {c.pk: c for c in exam.candidates.filter(pk__in=list(changes)).select_related("student__person")}
+    missing = set(changes) - set(cands)
+    if missing:
+        raise ValidationError({"combination": f"{len(missing)} 名考生不属于本次考试"})
+    electives = {es.pk: es.subject.name for es in exam.subjects.select_related("subject") if es.elective}
+    scored: dict[int, set[str]] = {}
+    for cand_id, es_id in Score.objects.filter(
+        candidate_id__in=list(cands), exam_subject_id__in=list(electives)
+    ).values_list("candidate_id", "exam_subject_id"):
+        scored.setdefault(cand_id, set()).add(electives[es_id])
+    changed = []
+    for pk, combo in changes.items():
+        cand = cands[pk]
+        combo = "+".join(combination_subjects(combo))
+        if combo == cand.combination:
+            continue
+        if combo and combo not in allowed:
+            raise ValidationError({"combination": f"{cand.student.person.name}：「{combo}」不是本次考试的选科组合"})
+        _require(actor, "change", cand)
+        dropped = sorted(n for n in scored.get(pk, set()) if n not in combination_subjects(combo))
+        if combo and dropped:
+            raise ValidationError(
+                {
+                    "combination": f"{cand.student.person.name}已录入{'、'.join(dropped)}成绩，新的组合「{combo}」不含该科；请先删除该成绩"
+                }
+            )
+        changed.append((cand, cand.combination, combo))
+    for cand, _old, combo in changed:
+        cand.combination = combo
+    ExamStudent.objects.bulk_update([c for c, _o, _n in changed], ["combination"])
+    if changed:
+        _mark_report_stale(exam.pk)
+        audit_record(
+            actor=actor,
+            action="exam.combinations",
+            obj=exam,
+            changes={
+                "candidates": [None, {c.pk: [old, new] for c, old, new in changed[:500]}],
+                "count": [None, len(changed)],
+            },
+            district_id=exam.district_id,
+        )
+    return len(changed)
 
 
 def candidates_sync(exam: Exam) -> int:

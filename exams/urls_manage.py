@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from .views import entry, imports, manage
+from .views import combinations, entry, imports, manage
 
 urlpatterns = [
     path("", manage.exam_list_view, name="exam_list"),
     path("new/", manage.exam_create_view, name="exam_create"),
     path("<int:pk>/", manage.exam_detail_view, name="exam_detail"),
     path("<int:pk>/publish/", manage.exam_publish_view, name="exam_publish"),
+    path("<int:pk>/combinations/", combinations.combinations_view, name="combinations"),
     path("<int:pk>/subjects/<int:es_pk>/items/", manage.items_view, name="items"),
     path("<int:pk>/entry/<int:class_pk>/<int:es_pk>/", entry.entry_grid_view, name="entry_grid"),
     path("<int:pk>/entry/<int:class_pk>/<int:es_pk>/<int:cand_pk>/", entry.entry_cell_view, name="entry_cell"),

@@ -140,7 +140,16 @@ def compute_report(
         row = (ExamReport.objects.get_or_create(exam=exam)[0].pk, None)
     pk, prev_config = row
     ExamReport.objects.filter(pk=pk).update(status=ReportStatus.RUNNING, progress=0, error="")
-    config = {**(prev_config if isinstance(prev_config, dict) else {}), **(config or {})}
+    given = config or {}
+    config = {**(prev_config if isinstance(prev_config, dict) else {}), **given}
+    # the lines the organiser set on the exam (services.exam_lines_set) win over an earlier run's; lines passed
+    # to this call win over both
+    if "lines" not in given:
+        if exam.lines:
+            config["lines"], config["lines_source"] = exam.lines, "exam"
+        elif config.get("lines_source") == "exam":  # the organiser went back to the default lines
+            config.pop("lines", None)
+            config.pop("lines_source", None)
 
     def step(pct: int, phase: str) -> None:
         if progress is not None:

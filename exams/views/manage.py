@@ -212,6 +212,7 @@ def exam_detail_view(request, pk: int):
         "owner": owner,
         "can_publish": owner and exam.status == ExamStatus.DRAFT and services.may_manage(user, exam, "publish"),
         "can_import": bool(importable_schools(user, exam)),
+        "can_admin": bool(admin_schools(user, exam)),
         "progress": progress,
         "admin_schools": schools,
         "chosen_school": chosen,

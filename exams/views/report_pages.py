@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from core.audit import audit_record
 from core.http import attachment_response
 
+from .. import services
 from ..report.selectors import access_for, exam_for, exam_report_for
 
 STAT_COLUMNS = [
@@ -227,6 +228,7 @@ def _context(request, exam, data: dict, level: str) -> dict:
         "subject_names": [names[k] for k in subject_keys[1:]],
         "items": items,
         "report_status": (data.get("report") or {}).get("status"),
+        "can_set_lines": level == "district" and services.may_manage(request.user, exam),
         "progress": (data.get("report") or {}).get("progress") or 0,
         "has_previous": bool((data.get("report") or {}).get("computed_at")),
         "report_error": (data.get("report") or {}).get("error"),
