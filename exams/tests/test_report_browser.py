@@ -29,3 +29,23 @@ def test_district_report_drill_down(bworld, desktop):
     expect(students).to_contain_text("周小明")
     expect(students).to_contain_text("184")
     screenshot(page, "exams-report-class")
+
+
+def test_district_sets_its_own_lines(bworld, desktop):
+    w = bworld
+    exam = published_exam(w)
+    page = desktop
+    login(page, "dadmin", admin=True)
+    page.goto(f"/exams/{exam.pk}/report/")
+    page.get_by_test_id("lines-link").click()
+    page.locator("#label-1").fill("特控线")
+    page.locator("#kind-1").select_option("score")
+    page.locator("#value-1").fill("170")
+    for i in (2, 3):
+        page.locator(f"#value-{i}").fill("")
+    page.locator("#band").fill("15")
+    screenshot(page, "exams-report-lines")
+    page.get_by_test_id("lines-save").click()
+    expect(page.get_by_text("已保存上线设置")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("特控线")
+    expect(page.locator("body")).not_to_contain_text("B线（前30%）")
