@@ -15,6 +15,7 @@ class MenuItem:
     visible: Callable
     group: str = ""
     order: int = 100
+    badge: Callable | None = None  # user -> int (unread, pending…), shown next to the label when > 0
 
 
 _ITEMS: list[MenuItem] = []
@@ -24,7 +25,12 @@ def register(item: MenuItem) -> None:
     if any(i.key == item.key for i in _ITEMS):
         return
     _ITEMS.append(item)
-    _ITEMS.sort(key=lambda i: i.order)
+    # a group's entries stay together (the menu shows each group heading once), groups in the order of
+    # their first entry, entries by their own order inside the group
+    first = {}
+    for i in sorted(_ITEMS, key=lambda i: i.order):
+        first.setdefault(i.group, i.order)
+    _ITEMS.sort(key=lambda i: (first[i.group], i.order))
 
 
 def menu_for(request) -> list[dict]:
@@ -42,6 +48,7 @@ def menu_for(request) -> list[dict]:
                     "icon": item.icon,
                     "group": item.group,
                     "active": active,
+                    "badge": item.badge(request.user) if item.badge else 0,
                 }
             )
     return out

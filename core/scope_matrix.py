@@ -44,6 +44,16 @@ def register_case(case: Case) -> None:
     CASES.append(case)
 
 
+def register_public(url_name: str) -> None:
+    """A page anyone may open (a registration form reached by an invitation code…)."""
+    PUBLIC.add(url_name)
+
+
+def register_self_service(url_name: str) -> None:
+    """A page of the logged-in user's own things (their inbox…), with no one else's data to reach."""
+    SELF_SERVICE.add(url_name)
+
+
 def _core_cases() -> None:
     reg = register_case
     name = lambda attr: lambda w: getattr(w, attr).name  # noqa: E731

@@ -1,6 +1,7 @@
 from .access import MFA_ROLES, ROLE_LEVEL, PersonalAccessToken, Role, RoleGrant, role_label
 from .audit import AuditAppendOnlyError, AuditChainHead, AuditLog
 from .base import ArchivableModel, ScopedModel, TimeStampedModel
+from .notify import Delivery, DeliveryStatus, Notification  # noqa: F401  (core.notify store)
 from .org import (
     GRADE_NAMES,
     SCHOOL_CODE_TYPE_PREFIX,
