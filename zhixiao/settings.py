@@ -106,6 +106,7 @@ AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "core.auth_backends.PhoneBackend",  # parents log in with their mobile number
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -238,6 +239,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 ZX_JOBS_IN_THREAD = env_bool("ZX_JOBS_IN_THREAD", CELERY_TASK_ALWAYS_EAGER)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", None)
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work for a worker started with beat (``celery -A zhixiao worker -B``); without a broker, run
+# ``manage.py notices_publish_due`` and ``manage.py notify_retry`` from cron every minute instead.
+CELERY_BEAT_SCHEDULE = {
+    "notices-publish-due": {"task": "notices.publish_due", "schedule": 60.0},
+    "notify-retry-due": {"task": "notify.retry_due", "schedule": 60.0},
+}
+# A student's leave longer than this many school days goes on to the grade leader after the 班主任.
+ZX_LEAVE_GRADE_LEADER_DAYS = int(os.environ.get("ZX_LEAVE_GRADE_LEADER_DAYS", "3"))
+# Absolute links in e-mail / SMS notifications, e.g. https://edu.example.cn
+ZX_SITE_URL = os.environ.get("ZX_SITE_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -922,6 +922,7 @@ DEMO_ROLES = [
     ("school_admin", "学校管理员"),
     ("head_teacher", "班主任"),
     ("teacher", "任课教师"),
+    ("teacher2", "任课教师（另一所学校）"),  # made by the resources demo: a second school's 数学 teacher
     ("student", "学生"),
     ("parent", "家长"),
 ]

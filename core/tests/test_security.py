@@ -1,5 +1,6 @@
 """Security controls as a user (or attacker) meets them: lockout, MFA, sessions, links, headers."""
 
+import datetime as dt
 import time
 
 import pytest
@@ -224,3 +225,22 @@ def test_production_settings_pass_deploy_checks(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+@pytest.mark.django_db
+def test_a_parent_logs_in_with_the_mobile_number(world):
+    from core.models import Person
+    from core.testing import make_person
+
+    client = Client()
+    response = _post_login(client, "13800138001", PASSWORD)  # world.parent1's phone
+    assert response.status_code == 302 and int(client.session["_auth_user_id"]) == world.parent1.pk
+    assert _post_login(Client(), "13800138001", "wrong-password").status_code == 200
+    assert _post_login(Client(), "13800138009", PASSWORD).status_code == 200  # nobody has that number
+    # a number shared by two people logs nobody in: they must use their usernames
+    other = make_person("周建军", born=dt.date(1983, 5, 5), phone="13800138002")
+    assert Person.objects.filter(phone_index=other.phone_index).count() == 2
+    from core.testing import make_user
+
+    make_user(other, "parent_shared")
+    assert _post_login(Client(), "13800138002", PASSWORD).status_code == 200
