@@ -1,0 +1,240 @@
+"""Scope-matrix cases of every timetable page (see core/scope_matrix.py), on the fixtures of
+``timetable.testing.tt_world``. The iCalendar feed is public (its secret token is the key) and regenerating
+one's own token is self-service."""
+
+from core.scope_matrix import Case, register_case, register_public, register_self_service
+
+from .testing import DRAFT_NAME, PUBLISHED_NAME, REASON, tt_world
+
+register_public("timetable:ics_feed")  # the secret token is the credential
+register_self_service("timetable:ics_regenerate")
+
+
+def _w(w):
+    return tt_world(w)
+
+
+def _none(w):
+    tt_world(w)
+    return []
+
+
+def _school(w):
+    return [_w(w).school_a.pk]
+
+
+reg = register_case
+# everyone's own timetables
+reg(Case("timetable:my", _none, "student_user_a1", "student_user_a2", kind="list", marker=lambda w: _w(w).math_a.name))
+reg(Case("timetable:my", _none, "parent2", "student_user_b1", kind="list", marker=lambda w: _w(w).head_a2.name))
+reg(Case("timetable:class", lambda w: [_w(w).class_a1.pk], "parent1", "parent2", marker=lambda w: w.math_a.name))
+reg(
+    Case(
+        "timetable:class_export",
+        lambda w: [_w(w).class_a1.pk, "xlsx"],
+        "student_user_a1",
+        "student_user_a2",
+        kind="download",
+    )
+)
+reg(
+    Case(
+        "timetable:teacher",
+        lambda w: [_w(w).school_a.pk, w.math_a.pk],
+        "teacher_a",
+        "teacher_b",
+        marker=lambda w: w.class_a1.name,
+    )
+)
+reg(
+    Case(
+        "timetable:teacher",
+        lambda w: [_w(w).school_a.pk, w.math_a.pk],
+        "school_admin_a",
+        "head_teacher_a2",
+        marker=lambda w: w.class_a1.name,
+    )
+)
+reg(
+    Case(
+        "timetable:teacher_export",
+        lambda w: [_w(w).school_a.pk, w.math_a.pk, "pdf"],
+        "teacher_a",
+        "teacher_b",
+        kind="download",
+    )
+)
+# 教务 setup
+reg(
+    Case(
+        "timetable:manage_index",
+        _none,
+        "school_admin_a",
+        "school_admin_b",
+        kind="list",
+        marker=lambda w: w.school_a.name,
+    )
+)
+for name in ("timetable:manage", "timetable:week", "timetable:plans", "timetable:rooms", "timetable:teachers"):
+    reg(Case(name, _school, "school_admin_a", "school_admin_b", marker=lambda w: w.school_a.name))
+reg(Case("timetable:manage", _school, "district_admin", "teacher_a", marker=lambda w: w.school_a.name))
+reg(
+    Case(
+        "timetable:week_slot",
+        _school,
+        "school_admin_a",
+        "school_admin_b",
+        method="post",
+        data=lambda w: {"day": 2, "period": 5},
+    )
+)
+reg(
+    Case(
+        "timetable:teacher_rule",
+        lambda w: [_w(w).school_a.pk, w.math_a.pk],
+        "school_admin_a",
+        "school_admin_b",
+        marker=lambda w: w.math_a.name,
+    )
+)
+reg(
+    Case(
+        "timetable:teacher_slot",
+        lambda w: [_w(w).school_a.pk, w.math_a.pk],
+        "school_admin_a",
+        "teacher_a",
+        method="post",
+        data=lambda w: {"day": 4, "period": 5},
+    )
+)
+reg(
+    Case(
+        "timetable:class_rule",
+        lambda w: [_w(w).class_a1.pk],
+        "school_admin_a",
+        "school_admin_b",
+        marker=lambda w: w.class_a1.name,
+    )
+)
+reg(
+    Case(
+        "timetable:class_slot",
+        lambda w: [_w(w).class_a1.pk],
+        "school_admin_a",
+        "head_teacher_a1",
+        method="post",
+        data=lambda w: {"day": 4, "period": 5},
+    )
+)
+# versions
+reg(
+    Case(
+        "timetable:version_create",
+        _school,
+        "school_admin_a",
+        "school_admin_b",
+        method="post",
+        data=lambda w: {"name": "新版本", "time_limit": 5},
+    )
+)
+reg(
+    Case(
+        "timetable:version",
+        lambda w: [_w(w).tt_a.pk],
+        "school_admin_a",
+        "school_admin_b",
+        marker=lambda w: PUBLISHED_NAME,
+    )
+)
+reg(
+    Case(
+        "timetable:version", lambda w: [_w(w).tt_a_draft.pk], "school_admin_a", "teacher_a", marker=lambda w: DRAFT_NAME
+    )
+)
+reg(
+    Case(
+        "timetable:version_progress",
+        lambda w: [_w(w).tt_a_running.pk],
+        "school_admin_a",
+        "school_admin_b",
+        marker=lambda w: "正在排课",
+    )
+)
+reg(Case("timetable:version_solve", lambda w: [_w(w).tt_a_draft.pk], "school_admin_a", "school_admin_b", method="post"))
+reg(Case("timetable:version_solve", lambda w: [_w(w).tt_a_draft.pk], "school_admin_a", "district_admin", method="post"))
+reg(
+    Case(
+        "timetable:version_publish",
+        lambda w: [_w(w).tt_a_draft.pk],
+        "school_admin_a",
+        "school_admin_b",
+        method="post",
+        data=lambda w: {"effective_from": "2026-12-01"},
+    )
+)
+reg(Case("timetable:version_export", lambda w: [_w(w).tt_a.pk], "district_admin", "teacher_a", kind="download"))
+reg(Case("timetable:version_copy", lambda w: [_w(w).tt_a.pk], "school_admin_a", "school_admin_b", method="post"))
+reg(
+    Case(
+        "timetable:entry_move",
+        lambda w: [_w(w).draft_entry.pk],
+        "school_admin_a",
+        "school_admin_b",
+        method="post",
+        data=lambda w: {"day": 2, "period": 2, "view": "class", "id": w.class_a1.pk},
+        marker=lambda w: "数学",
+    )
+)
+reg(
+    Case(
+        "timetable:entry_move",
+        lambda w: [_w(w).draft_entry.pk],
+        "school_admin_a",
+        "teacher_a",
+        method="post",
+        data=lambda w: {"day": 2, "period": 2},
+    )
+)
+reg(Case("timetable:entry_lock", lambda w: [_w(w).draft_entry.pk], "school_admin_a", "school_admin_b", method="post"))
+# 调课 / 代课
+reg(Case("timetable:substitutions", _none, "teacher_a", "teacher_b", kind="list", marker=lambda w: REASON))
+reg(Case("timetable:substitutions", _none, "school_admin_a", "school_admin_b", kind="list", marker=lambda w: REASON))
+reg(
+    Case(
+        "timetable:substitution_new",
+        lambda w: [_w(w).entry_a1_math.pk],
+        "teacher_a",
+        "teacher_b",
+        marker=lambda w: w.class_a1.name,
+    )
+)
+reg(
+    Case(
+        "timetable:substitution_new",
+        lambda w: [_w(w).entry_a1_math.pk],
+        "teacher_a",
+        "head_teacher_a1",
+        marker=lambda w: "本学期已代",
+    )
+)
+reg(
+    Case(
+        "timetable:substitution",
+        lambda w: [_w(w).sub_a.pk],
+        "school_admin_a",
+        "school_admin_b",
+        marker=lambda w: REASON,
+    )
+)
+reg(Case("timetable:substitution", lambda w: [_w(w).sub_a.pk], "teacher_a", "parent2", marker=lambda w: REASON))
+reg(
+    Case(
+        "timetable:substitution_decide",
+        lambda w: [_w(w).sub_a.pk],
+        "school_admin_a",
+        "teacher_a",
+        method="post",
+        data=lambda w: {"decision": "reject"},
+    )
+)
+reg(Case("timetable:substitution_cancel", lambda w: [_w(w).sub_a.pk], "teacher_a", "teacher_b", method="post"))

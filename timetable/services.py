@@ -1,0 +1,678 @@
+"""Timetable services: the week, rooms, 课时计划 and constraints of a school; timetable versions (create, solve in
+the background, move and lock lessons, publish); 调课/代课 requests and their approval; the iCalendar token.
+Every write checks the actor's scope, validates, and writes one audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record, diff, snapshot
+from core.models import Class, Grade, Person, School, StaffPost, Subject, User
+from core.notify import notify
+from core.services import _require, _save, current_term
+
+from .models import (
+    ClassRule,
+    CoursePlan,
+    Room,
+    Substitution,
+    SubstitutionKind,
+    SubstitutionStatus,
+    TeacherRule,
+    Timetable,
+    TimetableEntry,
+    TimetableStatus,
+    WeekSetup,
+    slots_clean,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- setup ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def week_setup_save(*, actor, school: School, **fields) -> WeekSetup:
+    """Create or change the school's 作息与周设置 (days, periods, morning, breaks, blocked slots, times, weights)."""
+    setup = WeekSetup.objects.select_for_update().filter(school=school).first() or WeekSetup(school=school)
+    _require(actor, "change" if setup.pk else "add", setup)
+    before = snapshot(setup) if setup.pk else {}
+    for key, value in fields.items():
+        setattr(setup, key, value)
+    _save(setup)
+    audit_record(actor=actor, action="weeksetup.save", obj=setup, changes=diff(before, snapshot(setup)))
+    return setup
+
+
+def week_slot_toggle(*, actor, school: School, day: int, period: int) -> bool:
+    """Block or unblock one slot for the whole school (e.g. 周三下午 教研). Returns whether it is now blocked."""
+    from .problem import week_setup_for
+
+    setup = week_setup_for(school)
+    blocked = [list(s) for s in setup.blocked or []]
+    now_blocked = [day, period] not in blocked
+    blocked = [*blocked, [day, period]] if now_blocked else [s for s in blocked if s != [day, period]]
+    week_setup_save(actor=actor, school=school, blocked=blocked)
+    return now_blocked
+
+
+@transaction.atomic
+def room_save(*, actor, school: School, room: Room | None = None, **fields) -> Room:
+    """Add a room (场室) or change one."""
+    room = room or Room(school=school)
+    if room.school_id != school.pk:
+        raise PermissionDenied(_("无权执行此操作"))
+    _require(actor, "change" if room.pk else "add", room)
+    before = snapshot(room) if room.pk else {}
+    for key, value in fields.items():
+        setattr(room, key, value)
+    room.name = (room.name or "").strip()
+    _save(room)
+    audit_record(actor=actor, action="room.save", obj=room, changes=diff(before, snapshot(room)))
+    return room
+
+
+@transaction.atomic
+def course_plan_set(
+    *,
+    actor,
+    grade: Grade,
+    subject: Subject,
+    periods_per_week: int,
+    doubles: int = 0,
+    is_main: bool = False,
+    room_type: str = "",
+) -> CoursePlan | None:
+    """Set one line of a grade's 课时计划; 0 periods removes the subject from the plan."""
+    plan = CoursePlan.objects.filter(grade=grade, subject=subject).first()
+    probe = plan or CoursePlan(school_id=grade.school_id, grade=grade, subject=subject)
+    _require(actor, "change" if plan else "add", probe)
+    if subject.district_id != grade.school.district_id:
+        raise ValidationError({"subject": _("学科不属于本区县")})
+    if periods_per_week <= 0:
+        if plan is not None:
+            audit_record(actor=actor, action="courseplan.remove", obj=plan, changes=diff(snapshot(plan), {}))
+            plan.delete()
+        return None
+    before = snapshot(plan) if plan else {}
+    probe.periods_per_week, probe.doubles, probe.is_main, probe.room_type = (
+        periods_per_week,
+        doubles,
+        is_main,
+        room_type.strip(),
+    )
+    _save(probe)
+    audit_record(actor=actor, action="courseplan.set", obj=probe, changes=diff(before, snapshot(probe)))
+    return probe
+
+
+def _teacher_of_school(school: School, teacher: Person) -> None:
+    if not StaffPost.objects.filter(school=school, person=teacher, archived_at__isnull=True).exists():
+        raise ValidationError(_("%(name)s 不是本校教职工") % {"name": teacher.name})
+
+
+@transaction.atomic
+def teacher_rule_set(*, actor, school: School, teacher: Person, **fields) -> TeacherRule:
+    """Set a teacher's constraints at the school (unavailable / preferred-off slots, daily and consecutive caps)."""
+    from .problem import week_setup_for
+
+    _teacher_of_school(school, teacher)
+    rule = TeacherRule.objects.filter(school=school, teacher=teacher).first() or TeacherRule(
+        school=school, teacher=teacher
+    )
+    _require(actor, "change" if rule.pk else "add", rule)
+    before = snapshot(rule) if rule.pk else {}
+    setup = week_setup_for(school)
+    for key, value in fields.items():
+        if key in ("unavailable", "preferred_off"):
+            label = _("不可排课时段") if key == "unavailable" else _("尽量不排时段")
+            value = slots_clean(value, setup.days, setup.periods, label)
+        setattr(rule, key, value)
+    _save(rule)
+    audit_record(actor=actor, action="teacherrule.set", obj=rule, changes=diff(before, snapshot(rule)))
+    return rule
+
+
+def teacher_slot_toggle(*, actor, school: School, teacher: Person, day: int, period: int) -> bool:
+    """Click on the teacher's grid: mark the slot unavailable, or available again. Returns the new state."""
+    rule = TeacherRule.objects.filter(school=school, teacher=teacher).first()
+    slots = [list(s) for s in (rule.unavailable if rule else [])]
+    unavailable = [day, period] not in slots
+    slots = [*slots, [day, period]] if unavailable else [s for s in slots if s != [day, period]]
+    teacher_rule_set(actor=actor, school=school, teacher=teacher, unavailable=slots)
+    return unavailable
+
+
+@transaction.atomic
+def class_rule_set(*, actor, klass: Class, **fields) -> ClassRule:
+    """Set a class's constraints (slots without lessons, daily cap)."""
+    from .problem import week_setup_for
+
+    rule = ClassRule.objects.filter(klass=klass).first() or ClassRule(school_id=klass.school_id, klass=klass)
+    _require(actor, "change" if rule.pk else "add", rule)
+    before = snapshot(rule) if rule.pk else {}
+    setup = week_setup_for(klass.school)
+    for key, value in fields.items():
+        if key == "unavailable":
+            value = slots_clean(value, setup.days, setup.periods, _("班级不排课时段"))
+        setattr(rule, key, value)
+    _save(rule)
+    audit_record(actor=actor, action="classrule.set", obj=rule, changes=diff(before, snapshot(rule)))
+    return rule
+
+
+def class_slot_toggle(*, actor, klass: Class, day: int, period: int) -> bool:
+    rule = ClassRule.objects.filter(klass=klass).first()
+    slots = [list(s) for s in (rule.unavailable if rule else [])]
+    off = [day, period] not in slots
+    slots = [*slots, [day, period]] if off else [s for s in slots if s != [day, period]]
+    class_rule_set(actor=actor, klass=klass, unavailable=slots)
+    return off
+
+
+# --- versions and solving -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def timetable_create(*, actor, school: School, name: str = "", time_limit: int = 30, copy_from=None) -> Timetable:
+    """A new draft version for the school's current term (optionally starting from another version's lessons)."""
+    term = current_term(district_id=school.district_id)
+    if term is None:
+        raise ValidationError(_("区县尚未设置当前学期"))
+    n = Timetable.objects.filter(school=school, term=term).count() + 1
+    tt = Timetable(
+        school=school,
+        term=term,
+        name=(name or "").strip() or _("%(term)s 课表（第 %(n)s 版）") % {"term": term, "n": n},
+        created_by=actor,
+        time_limit=time_limit,
+    )
+    _require(actor, "add", tt)
+    if not 1 <= time_limit <= 600:
+        raise ValidationError({"time_limit": _("求解时限须在 1–600 秒之间")})
+    _save(tt)
+    if copy_from is not None:
+        if copy_from.school_id != school.pk:
+            raise PermissionDenied(_("无权执行此操作"))
+        TimetableEntry.objects.bulk_create(
+            [
+                TimetableEntry(
+                    timetable=tt,
+                    lesson_key=e.lesson_key,
+                    klass_id=e.klass_id,
+                    subject_id=e.subject_id,
+                    teacher_id=e.teacher_id,
+                    room_id=e.room_id,
+                    day=e.day,
+                    period=e.period,
+                    length=e.length,
+                    locked=e.locked,
+                )
+                for e in copy_from.entries.all()
+            ]
+        )
+    audit_record(actor=actor, action="timetable.create", obj=tt, changes=diff({}, snapshot(tt)))
+    return tt
+
+
+def _editable(tt: Timetable) -> None:
+    if tt.status == TimetableStatus.PUBLISHED:
+        raise ValidationError(_("课表已发布，不能直接修改；请复制为新版本后调整"))
+    if tt.status == TimetableStatus.ARCHIVED:
+        raise ValidationError(_("该版本已停用"))
+    if tt.is_running:
+        raise ValidationError(_("正在排课，请等待完成"))
+
+
+@transaction.atomic
+def timetable_solve(*, actor, timetable: Timetable, time_limit: int | None = None) -> Timetable:
+    """Queue the solve of ``timetable`` (locked lessons stay, the rest is placed again). The job runs in the
+    background (``core.jobs.start_job``); the page polls ``timetable.progress``."""
+    from core.jobs import start_job
+
+    from .tasks import solve_task
+
+    _require(actor, "change", timetable)
+    _editable(timetable)
+    if time_limit is not None:
+        if not 1 <= time_limit <= 600:
+            raise ValidationError({"time_limit": _("求解时限须在 1–600 秒之间")})
+        timetable.time_limit = time_limit
+    timetable.status = TimetableStatus.QUEUED
+    timetable.progress = {}
+    timetable.conflicts = []
+    timetable.message = ""
+    timetable.save(update_fields=["status", "progress", "conflicts", "message", "time_limit", "updated_at"])
+    audit_record(actor=actor, action="timetable.solve", obj=timetable, changes={"time_limit": timetable.time_limit})
+    start_job(solve_task, timetable.pk)
+    return timetable
+
+
+def _fix_link(code: str) -> str:
+    """Which setup page fixes a conflict of this kind (the engine's codes name what they are about)."""
+    code = (code or "").lower()
+    if "no_teacher" in code or "assign" in code:
+        return "assignments"
+    if "room" in code:
+        return "rooms"
+    if "teacher" in code:
+        return "teachers"
+    if "fixed" in code or "lock" in code:
+        return "version"
+    if "group" in code or "class" in code:
+        return "classes"
+    if "week" in code or "slot" in code or "block" in code:
+        return "week"
+    return "plans"
+
+
+def _conflicts_json(conflicts) -> list[dict]:
+    return [{"code": c.code, "message": c.message, "fix": _fix_link(c.code)} for c in conflicts]
+
+
+def _engine():
+    """The engine's public functions (imported when first needed: OR-Tools is heavy to load)."""
+    from . import engine
+
+    return engine
+
+
+def timetable_solve_run(timetable_id: int) -> str:
+    """The solve job: build the problem, precheck it, solve with the engine reporting progress on the row, and
+    store the placements (or the Chinese explanation when it cannot be solved). Returns the final status."""
+    from .problem import entries_from_placements, problem_build
+
+    engine = _engine()
+
+    tt = Timetable.objects.select_related("school").get(pk=timetable_id)
+    Timetable.objects.filter(pk=tt.pk).update(
+        status=TimetableStatus.SOLVING, progress={"elapsed": 0, "started": time.time(), "limit": tt.time_limit}
+    )
+    started = time.monotonic()
+    started_at = time.time()
+    try:
+        built = problem_build(timetable=tt)
+        conflicts = list(built.issues) + list(engine.precheck(built.problem))
+        total = sum(lesson.count for lesson in built.problem.lessons)
+        if conflicts:
+            _finish(tt, TimetableStatus.FAILED, conflicts=_conflicts_json(conflicts), message=_("排课前检查发现冲突"))
+            return TimetableStatus.FAILED
+        last = {"t": 0.0}
+        job_thread = threading.get_ident()
+        # Run inline inside a transaction (tests, ZX_JOBS_IN_THREAD=0): another connection could not write.
+        live = not transaction.get_connection().in_atomic_block
+
+        def progress(info: dict) -> None:
+            now = time.monotonic()
+            if now - last["t"] < 0.5:
+                return
+            last["t"] = now
+            data = {k: info.get(k) for k in ("elapsed", "solutions", "objective", "bound", "placed", "total")}
+            data["total"] = data.get("total") or total
+            data["limit"] = tt.time_limit
+            data["started"] = started_at
+            if threading.get_ident() == job_thread:
+                Timetable.objects.filter(pk=tt.pk).update(progress=data)
+            elif live:
+                # the solver calls back from its own thread: use (and close) that thread's connection
+                try:
+                    Timetable.objects.filter(pk=tt.pk).update(progress=data)
+                finally:
+                    connections.close_all()
+
+        solution = engine.solve(built.problem, time_limit=tt.time_limit, seed=0, workers=2, progress=progress)
+        stats = {
+            "elapsed": round(time.monotonic() - started, 2),
+            "wall": round(solution.wall_seconds, 2),
+            "solutions": (solution.stats or {}).get("solutions"),
+            "objective": solution.soft_penalty,
+            "placed": len(solution.placements),
+            "total": total,
+            "limit": tt.time_limit,
+        }
+        if not solution.placements or solution.status in ("infeasible", "unknown"):
+            reasons = list(solution.conflicts)
+            if solution.status == "infeasible" and not reasons:
+                reasons = list(engine.explain(built.problem, time_limit=min(20, tt.time_limit)))
+            msg = (
+                _("这些约束无法同时满足")
+                if solution.status == "infeasible"
+                else _("在 %(s)s 秒内没有找到可行课表，可以延长求解时限后再试") % {"s": tt.time_limit}
+            )
+            _finish(tt, TimetableStatus.FAILED, conflicts=_conflicts_json(reasons), message=msg, progress=stats)
+            return TimetableStatus.FAILED
+        with transaction.atomic():
+            tt.entries.filter(locked=False).delete()
+            locked = {(e.lesson_key, e.day, e.period) for e in tt.entries.all()}
+            new = [
+                e
+                for e in entries_from_placements(tt, built, solution.placements)
+                if (e.lesson_key, e.day, e.period) not in locked
+            ]
+            TimetableEntry.objects.bulk_create(new)
+            _finish(
+                tt,
+                TimetableStatus.SOLVED,
+                conflicts=[],
+                message=(
+                    _("已排好 %(n)s 节课") % {"n": len(solution.placements)}
+                    if not solution.hard_violations
+                    else _("排出 %(n)s 节课，但仍有 %(h)s 处硬冲突（标红），请调整或延长时限后重排")
+                    % {"n": len(solution.placements), "h": solution.hard_violations}
+                ),
+                progress=stats,
+                hard=solution.hard_violations,
+                penalty=solution.soft_penalty,
+            )
+        return TimetableStatus.SOLVED
+    except Exception as exc:
+        logger.exception("timetable %s solve failed", timetable_id)
+        _finish(tt, TimetableStatus.FAILED, conflicts=[], message=_("排课出错：%(e)s") % {"e": exc})
+        return TimetableStatus.FAILED
+
+
+def _finish(tt, status, *, conflicts, message, progress=None, hard=0, penalty=None) -> None:
+    fields = {
+        "status": status,
+        "conflicts": conflicts,
+        "message": str(message)[:300],
+        "hard_violations": hard,
+        "soft_penalty": penalty,
+        "updated_at": timezone.now(),
+    }
+    if progress is not None:
+        fields["progress"] = progress
+    Timetable.objects.filter(pk=tt.pk).update(**fields)
+
+
+@transaction.atomic
+def entry_move(*, actor, entry: TimetableEntry, day: int, period: int) -> TimetableEntry:
+    """Drag-and-drop: move one lesson to another slot of the week. Clashes are allowed (the page shows them in
+    red and the version cannot be published until they are gone); leaving the week is not."""
+    tt = entry.timetable
+    _require(actor, "change", tt)
+    _editable(tt)
+    from .problem import week_setup_for
+
+    setup = week_setup_for(tt.school)
+    if not (0 <= day < setup.days and period >= 0 and period + entry.length <= setup.periods):
+        raise ValidationError(_("目标时段超出了每周的上课时段"))
+    before = {"day": entry.day, "period": entry.period}
+    entry.day, entry.period = day, period
+    entry.save(update_fields=["day", "period"])
+    audit_record(
+        actor=actor,
+        action="timetableentry.move",
+        obj=tt,
+        object_repr=f"{tt.name}：{entry.klass.name} {entry.subject.name}",
+        changes={"entry": entry.pk, "from": before, "to": {"day": day, "period": period}},
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_lock(*, actor, entry: TimetableEntry, locked: bool) -> TimetableEntry:
+    """Lock a lesson in its slot (it stays there when the rest is solved again), or unlock it."""
+    tt = entry.timetable
+    _require(actor, "change", tt)
+    _editable(tt)
+    entry.locked = locked
+    entry.save(update_fields=["locked"])
+    audit_record(
+        actor=actor,
+        action="timetableentry.lock" if locked else "timetableentry.unlock",
+        obj=tt,
+        object_repr=f"{tt.name}：{entry.klass.name} {entry.subject.name}",
+        changes={"entry": entry.pk},
+    )
+    return entry
+
+
+@transaction.atomic
+def timetable_publish(*, actor, timetable: Timetable, effective_from: dt.date) -> Timetable:
+    """Publish a solved version from ``effective_from``: it becomes the timetable everyone sees; the version
+    published before it is kept (停用). A version with clashes cannot be published."""
+    from .checks import entry_conflicts
+
+    _require(actor, "publish", timetable)
+    if timetable.status != TimetableStatus.SOLVED:
+        raise ValidationError(_("只有已排好的课表可以发布（当前状态：%(s)s）") % {"s": timetable.get_status_display()})
+    if not timetable.entries.exists():
+        raise ValidationError(_("课表还没有任何课"))
+    problems = entry_conflicts(timetable)
+    if problems:
+        raise ValidationError(_("还有 %(n)s 节课存在冲突（标红的格子），请先调整") % {"n": len(problems)})
+    if effective_from is None:
+        raise ValidationError({"effective_from": _("请填写生效日期")})
+    previous = list(
+        Timetable.objects.select_for_update().filter(school=timetable.school, status=TimetableStatus.PUBLISHED)
+    )
+    for old in previous:
+        old.status = TimetableStatus.ARCHIVED
+        old.save(update_fields=["status", "updated_at"])
+        audit_record(actor=actor, action="timetable.archive", obj=old)
+    timetable.status = TimetableStatus.PUBLISHED
+    timetable.effective_from = effective_from
+    timetable.published_at = timezone.now()
+    timetable.save(update_fields=["status", "effective_from", "published_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="timetable.publish",
+        obj=timetable,
+        changes={"effective_from": effective_from.isoformat(), "replaces": [o.pk for o in previous]},
+    )
+    return timetable
+
+
+# --- 调课 / 代课 ------------------------------------------------------------------------------------------
+
+
+def _users_of(people) -> list[User]:
+    ids = [p.pk for p in people if p is not None]
+    return list(User.objects.filter(person_id__in=ids, is_active=True))
+
+
+WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+
+
+def _lesson_weekday_check(entry: TimetableEntry, date: dt.date, label: str) -> None:
+    if date.weekday() != entry.day:
+        raise ValidationError(
+            {label: _("%(date)s 不是这节课所在的%(day)s") % {"date": date.isoformat(), "day": WEEKDAYS[entry.day]}}
+        )
+
+
+@transaction.atomic
+def substitution_request(
+    *,
+    actor,
+    entry: TimetableEntry,
+    date: dt.date,
+    reason: str,
+    kind: str = SubstitutionKind.SUBSTITUTE,
+    substitute: Person | None = None,
+    swap_entry: TimetableEntry | None = None,
+    swap_date: dt.date | None = None,
+) -> Substitution:
+    """A teacher asks for a 代课 (a colleague teaches this lesson on ``date``) or a 调课 (this lesson and
+    ``swap_entry`` of the same class change places for that week). The school admin may file it for anyone."""
+    tt = entry.timetable
+    if tt.published_at is None:
+        raise ValidationError(_("只能对已发布课表中的课申请调课或代课"))
+    sub = Substitution(
+        school_id=tt.school_id,
+        entry=entry,
+        klass_id=entry.klass_id,
+        kind=kind,
+        date=date,
+        original_teacher_id=entry.teacher_id,
+        substitute=substitute,
+        swap_entry=swap_entry,
+        swap_date=swap_date,
+        reason=(reason or "").strip(),
+        requested_by=actor,
+    )
+    _require(actor, "add", sub)
+    is_admin = can_approve(actor, sub)
+    if not is_admin and (actor.person_id is None or actor.person_id != entry.teacher_id):
+        raise PermissionDenied(_("只能为自己的课申请调课或代课"))
+    if not sub.reason:
+        raise ValidationError({"reason": _("请填写原因")})
+    if date < timezone.localdate():
+        raise ValidationError({"date": _("不能为已经过去的日期申请")})
+    if tt.effective_from and date < tt.effective_from:
+        raise ValidationError({"date": _("该日期早于课表生效日期 %(d)s") % {"d": tt.effective_from.isoformat()}})
+    from .selectors import version_in_force
+
+    if version_in_force(Timetable.objects.filter(school_id=tt.school_id), date) != tt:
+        raise ValidationError({"date": _("%(d)s 那一周执行的是另一版课表") % {"d": date.isoformat()}})
+    _lesson_weekday_check(entry, date, "date")
+    if kind == SubstitutionKind.SUBSTITUTE:
+        if substitute is None:
+            raise ValidationError({"substitute": _("请选择代课教师")})
+        if substitute.pk == entry.teacher_id:
+            raise ValidationError({"substitute": _("代课教师不能是原任课教师")})
+        _teacher_of_school(tt.school, substitute)
+        from .selectors import teacher_busy
+
+        if teacher_busy(timetable=tt, teacher_id=substitute.pk, date=date, day=entry.day, periods=entry.periods()):
+            raise ValidationError({"substitute": _("%(name)s 在这节课的时间已有课") % {"name": substitute.name}})
+    elif kind == SubstitutionKind.SWAP:
+        if swap_entry is None or swap_date is None:
+            raise ValidationError({"swap_entry": _("请选择要对调的课和日期")})
+        if swap_entry.timetable_id != tt.pk or swap_entry.klass_id != entry.klass_id or swap_entry.pk == entry.pk:
+            raise ValidationError({"swap_entry": _("只能与同一班级的另一节课对调")})
+        if swap_entry.length != entry.length:
+            raise ValidationError({"swap_entry": _("连堂只能与连堂对调")})
+        _lesson_weekday_check(swap_entry, swap_date, "swap_date")
+        if date.isocalendar()[:2] != swap_date.isocalendar()[:2]:
+            raise ValidationError({"swap_date": _("对调的两节课须在同一周")})
+        sub.substitute_id = swap_entry.teacher_id
+    else:
+        raise ValidationError({"kind": _("未知的类型")})
+    if Substitution.objects.filter(
+        entry=entry, date=date, status__in=[SubstitutionStatus.PENDING, SubstitutionStatus.APPROVED]
+    ).exists():
+        raise ValidationError({"date": _("这节课在该日期已有调课/代课申请")})
+    _save(sub)
+    audit_record(actor=actor, action="substitution.request", obj=sub, changes=diff({}, snapshot(sub)))
+    admins = User.objects.filter(
+        role_grants__role="school_admin", role_grants__school_id=tt.school_id, is_active=True
+    ).distinct()
+    notify(
+        users=list(admins),
+        title=_("%(name)s 申请%(kind)s")
+        % {"name": entry.teacher.name if entry.teacher else "", "kind": sub.get_kind_display()},
+        body=f"{entry.klass.name} {entry.subject.name} {date.isoformat()}",
+        url=f"/timetable/substitutions/{sub.pk}/",
+        kind="timetable.substitution",
+        actor=actor,
+    )
+    return sub
+
+
+def can_approve(user, sub: Substitution) -> bool:
+    from core.scope import can
+
+    return can(user, "approve", sub)
+
+
+@transaction.atomic
+def substitution_decide(
+    *, actor, substitution: Substitution, approve: bool, note: str = "", substitute: Person | None = None
+) -> Substitution:
+    """The 教务 approves (optionally choosing another substitute) or rejects a request; the teachers involved
+    and the class's head teacher are notified."""
+    sub = Substitution.objects.select_for_update().get(pk=substitution.pk)
+    _require(actor, "approve", sub)
+    if sub.status != SubstitutionStatus.PENDING:
+        raise ValidationError(_("该申请已处理（%(s)s）") % {"s": sub.get_status_display()})
+    before = snapshot(sub)
+    if approve and sub.kind == SubstitutionKind.SUBSTITUTE and substitute is not None and substitute != sub.substitute:
+        from .selectors import teacher_busy
+
+        _teacher_of_school(sub.school, substitute)
+        entry = sub.entry
+        if teacher_busy(
+            timetable=entry.timetable, teacher_id=substitute.pk, date=sub.date, day=entry.day, periods=entry.periods()
+        ):
+            raise ValidationError({"substitute": _("%(name)s 在这节课的时间已有课") % {"name": substitute.name}})
+        sub.substitute = substitute
+    sub.status = SubstitutionStatus.APPROVED if approve else SubstitutionStatus.REJECTED
+    sub.decided_by = actor
+    sub.decided_at = timezone.now()
+    sub.decision_note = (note or "").strip()[:200]
+    _save(sub)
+    audit_record(actor=actor, action="substitution.decide", obj=sub, changes=diff(before, snapshot(sub)))
+    entry = sub.entry
+    people = [sub.original_teacher, sub.substitute, entry.klass.head_teacher]
+    what = f"{sub.date.isoformat()} {entry.klass.name} {entry.subject.name}"
+    notify(
+        users=_users_of(people),
+        title=(_("%(kind)s已批准") if approve else _("%(kind)s未批准")) % {"kind": sub.get_kind_display()},
+        body=what + (f"：{sub.substitute.name}" if approve and sub.substitute else ""),
+        url=f"/timetable/substitutions/{sub.pk}/",
+        kind="timetable.substitution",
+        actor=actor,
+    )
+    return sub
+
+
+@transaction.atomic
+def substitution_cancel(*, actor, substitution: Substitution) -> Substitution:
+    """The requester withdraws a pending request."""
+    sub = Substitution.objects.select_for_update().get(pk=substitution.pk)
+    if sub.requested_by_id != actor.pk:
+        raise PermissionDenied(_("只能撤回自己的申请"))
+    if sub.status != SubstitutionStatus.PENDING:
+        raise ValidationError(_("该申请已处理，不能撤回"))
+    sub.status = SubstitutionStatus.CANCELLED
+    sub.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action="substitution.cancel", obj=sub)
+    return sub
+
+
+# --- iCalendar --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_token_regenerate(*, actor) -> str:
+    """A new secret for the user's 课表订阅 URL; the old URL stops working at once."""
+    from .models import CalendarFeed
+
+    feed, _created = CalendarFeed.objects.get_or_create(user=actor, defaults={"token": CalendarFeed.new_token()})
+    if not _created:
+        feed.token = CalendarFeed.new_token()
+        feed.save(update_fields=["token", "updated_at"])
+    audit_record(
+        actor=actor, action="calendarfeed.regenerate", object_type="timetable.calendarfeed", object_id=str(feed.pk)
+    )
+    return feed.token
+
+
+def calendar_token(*, user) -> str:
+    from .models import CalendarFeed
+
+    feed = CalendarFeed.objects.filter(user=user).first()
+    return feed.token if feed else calendar_token_regenerate(actor=user)
+
+
+def can_change(user, timetable: Timetable) -> bool:
+    from core.scope import can
+
+    return can(user, "change", timetable)
+
+
+def can_publish(user, timetable: Timetable) -> bool:
+    from core.scope import can
+
+    return can(user, "publish", timetable)

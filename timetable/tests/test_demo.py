@@ -1,0 +1,28 @@
+"""The demo hook builds a week, a 课时计划, rooms and a published, clash-free timetable for the demo school."""
+
+import pytest
+
+from timetable.checks import entry_conflicts
+from timetable.demo import PRIMARY_PLAN, timetable_demo_seed
+from timetable.models import CoursePlan, Room, Timetable, TimetableStatus, WeekSetup
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_seed_publishes_a_timetable(world):
+    lines = []
+    timetable_demo_seed(district=world.district, seed=1, out=lines.append, time_limit=4)
+    school = world.school_b  # the district's 九年一贯制 school holds the demo logins
+    tt = Timetable.objects.get(school=school)
+    assert tt.status == TimetableStatus.PUBLISHED
+    assert WeekSetup.objects.get(school=school).blocked == [[2, 6], [2, 7]]
+    assert Room.objects.filter(school=school, room_type="计算机教室").count() == 2
+    planned = sum(n for _name, n, *_rest in PRIMARY_PLAN)
+    assert CoursePlan.objects.filter(grade=world.grade_b).count() == len(PRIMARY_PLAN)
+    # 刘老师's 数学 keeps its 5 periods; every other subject follows the plan
+    assert tt.entries.filter(klass=world.class_b1).count() == planned
+    assert entry_conflicts(tt) == {}
+    assert any("排课" in line for line in lines)
+    # running it again changes nothing
+    timetable_demo_seed(district=world.district, seed=1, out=lines.append)
+    assert Timetable.objects.filter(school=school).count() == 1

@@ -1,0 +1,1 @@
+"""Pages of the timetable module (see timetable/urls.py)."""
