@@ -167,3 +167,32 @@ def login(client, user) -> None:
     session = client.session
     session["otp_device_id"] = device.persistent_id
     session.save()
+
+
+def check_api_scope_case(world, case, *, expected_id: int | None = None, also_outside=()) -> None:
+    """Walk one API scope case (``core.api.ScopeCase``: url, in-scope and out-of-scope user attributes, kind):
+    anonymous → 401; the out-of-scope user (and any ``also_outside`` users) → 404 for a detail, an empty list
+    for a list; the in-scope user → the object (id from the URL, or ``expected_id``) or a non-empty list."""
+    from django.test import Client
+
+    url, inside, outside = case
+    kind = getattr(case, "kind", "detail" if url.split("?")[0].rstrip("/").rsplit("/", 1)[-1].isdigit() else "list")
+    assert Client().get(url).status_code == 401, url
+    for user in (getattr(world, outside), *also_outside):
+        c = Client()
+        login(c, user)
+        response = c.get(url)
+        if kind == "detail":
+            assert response.status_code == 404, (url, user, response.status_code)
+        else:
+            assert response.status_code == 200, (url, user, response.status_code)
+            assert response.json()["count"] == 0, (url, user, response.json())
+    c = Client()
+    login(c, getattr(world, inside))
+    response = c.get(url)
+    assert response.status_code == 200, (url, inside, response.content[:300])
+    if kind == "list":
+        assert response.json()["count"] >= 1, (url, inside)
+    else:
+        want = expected_id if expected_id is not None else int(url.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
+        assert response.json()["id"] == want, (url, inside)

@@ -338,7 +338,9 @@ def node_create_view(request):
             return redirect("knowledge:node_detail", pk=node.pk)
     title = _("新建节点 · %(stage)s%(subject)s") % {"stage": Stage(stage).label, "subject": subject.name}
     cancel = reverse("knowledge:index") + "?" + urlencode({"stage": stage, "subject": subject.pk})
-    return render(request, "knowledge/form.html", {"form": form, "title": title, "cancel_url": cancel})
+    return render(
+        request, "core/form.html", {"form": form, "title": title, "cancel_url": cancel, "form_testid": "node-form"}
+    )
 
 
 @login_required
@@ -388,8 +390,13 @@ def node_edit_view(request, pk: int):
     title = _("编辑 %(code)s %(name)s") % {"code": node.code, "name": node.name}
     return render(
         request,
-        "knowledge/form.html",
-        {"form": form, "title": title, "cancel_url": reverse("knowledge:node_detail", args=[node.pk])},
+        "core/form.html",
+        {
+            "form": form,
+            "title": title,
+            "cancel_url": reverse("knowledge:node_detail", args=[node.pk]),
+            "form_testid": "node-form",
+        },
     )
 
 

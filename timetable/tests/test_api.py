@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from core.testing import login
+from core.testing import check_api_scope_case, login
 from timetable.api import timetable_api_scope_cases
 from timetable.models import Substitution
 from timetable.testing import tt_world
@@ -27,20 +27,7 @@ def test_scope_cases(world):
     cases = timetable_api_scope_cases(world)
     assert len(cases) >= 5
     for case in cases:
-        url, inside, outside = case
-        assert Client().get(url).status_code == 401, url
-        response = client_for(getattr(world, outside)).get(url)
-        if case.kind == "detail":
-            assert response.status_code == 404, (url, outside, response.status_code)
-        else:
-            assert response.status_code == 200, (url, outside)
-            assert response.json()["count"] == 0, (url, outside, response.json())
-        response = client_for(getattr(world, inside)).get(url)
-        assert response.status_code == 200, (url, inside, response.content)
-        if case.kind == "list":
-            assert response.json()["count"] >= 1, (url, inside)
-        else:
-            assert response.json()["id"] == int(url.rstrip("/").rsplit("/", 1)[-1])
+        check_api_scope_case(world, case)
 
 
 def test_my_lessons_have_times_and_names(world):
