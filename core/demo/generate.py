@@ -869,6 +869,15 @@ def seed_demo(
                 person = Person.objects.get(pk=person)
             _rename(person, username)
             logins.append(DemoLogin(label, username, DEMO_PASSWORD, person.name, note))
+        # logins the modules' demo hooks made (e.g. teacher2 of the resource library's cross-school flow)
+        made = {d.username for d in logins}
+        for user in User.objects.filter(username__in=[u for u, _l in DEMO_ROLES if u not in made]).select_related(
+            "person"
+        ):
+            post = StaffPost.objects.filter(person=user.person).select_related("school", "main_subject").first()
+            note = f"{post.school.name} {post.main_subject.name if post.main_subject else ''}教师" if post else ""
+            label = dict(DEMO_ROLES)[user.username]
+            logins.append(DemoLogin(label, user.username, DEMO_PASSWORD, user.person.name, note))
         counts = {
             "schools": School.objects.filter(district=district).count(),
             "campuses": Campus.objects.filter(school__district=district).count(),
