@@ -256,6 +256,9 @@ LOGGING = {
     "filters": {"redact": {"()": "core.security.logging.RedactPersonalDataFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZX_LOG_LEVEL", "WARNING")},
+    # without a broker, Celery's eager path still builds a (never used) broker connection, and kombu warns
+    # that it has no hostname: not worth a line on every notice sent
+    "loggers": {"kombu.connection": {"level": "ERROR"}} if CELERY_TASK_ALWAYS_EAGER else {},
 }
 
 ZX_PAGE_SIZE = 50
