@@ -405,3 +405,19 @@ def test_lockout_after_five_wrong_passwords(bworld, desktop):
     expect(page.get_by_test_id("side-menu")).to_have_count(0)
     assert AuditLog.objects.filter(action="login_locked", result="denied").exists()
     screenshot(page, "locked")
+
+
+def test_menu_groups_fold_and_stay_folded(bworld, desktop):
+    page = desktop
+    login(page, "dadmin", admin=True)
+    menu = page.get_by_test_id("side-menu")
+    students = menu.get_by_role("link", name="学生")
+    expect(students).to_be_visible()
+    href = students.get_attribute("href")
+    menu.locator("summary", has_text="人员").click()
+    expect(students).to_be_hidden()
+    page.reload()
+    expect(page.get_by_test_id("side-menu").get_by_role("link", name="学生")).to_be_hidden()  # remembered
+    expect(page.get_by_test_id("side-menu").get_by_role("link", name="学校")).to_be_visible()  # other groups open
+    page.goto(href)  # the folded group holds the page shown: it opens
+    expect(page.get_by_test_id("side-menu").get_by_role("link", name="学生")).to_be_visible()

@@ -86,3 +86,18 @@ window.addEventListener("pageshow", function (ev) {  // back button (page cache)
     if (b.dataset.zxLabel) b.innerHTML = b.dataset.zxLabel;
   });
 });
+// Left menu: a group the user folds stays folded on the next pages (remembered in this browser), unless it
+// holds the page being shown.
+(function () {
+  var KEY = "zx-menu-folded";
+  var folded = {};
+  try { folded = JSON.parse(localStorage.getItem(KEY) || "{}") || {}; } catch (e) { folded = {}; }
+  document.querySelectorAll("details[data-zx-menu-group]").forEach(function (d) {
+    var name = d.getAttribute("data-zx-menu-group");
+    if (folded[name] && !d.querySelector("a.active")) d.open = false;
+    d.addEventListener("toggle", function () {
+      if (d.open) delete folded[name]; else folded[name] = true;
+      try { localStorage.setItem(KEY, JSON.stringify(folded)); } catch (e) { /* private mode: not remembered */ }
+    });
+  });
+})();
