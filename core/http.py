@@ -10,6 +10,13 @@ EXTENSIONS = {
 }
 
 
+def htmx_reload(*, status: int = 204) -> HttpResponse:
+    """The answer to an htmx poll whose job has finished: htmx reloads the whole page (HX-Refresh)."""
+    response = HttpResponse(status=status)
+    response["HX-Refresh"] = "true"
+    return response
+
+
 def attachment_response(content: bytes, filename: str, content_type: str, *, stamp: bool = True) -> HttpResponse:
     """A file download with a UTF-8 (Chinese) file name, optionally stamped with the current time."""
     response = HttpResponse(content, content_type=content_type)

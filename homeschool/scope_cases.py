@@ -4,9 +4,9 @@ binding request for 吴小红 of the same class, and today's attendance of class
 
 import datetime as dt
 
-from core.scope_matrix import PUBLIC, Case, register_case
+from core.scope_matrix import Case, register_case, register_public
 
-PUBLIC.add("homeschool:register")
+register_public("homeschool:register")
 
 MATRIX_PARENT = "吴矩阵"
 MATRIX_FILE = "homeschool/leave/scope-matrix.png"

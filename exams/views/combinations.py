@@ -17,7 +17,7 @@ from .. import services
 from ..models import ExamStatus, ExamStudent
 from .access import admin_schools, get_exam
 
-_PASTE_SPLIT = re.compile(r"\t|\s{2,}|,|，")
+_PASTE_SPLIT = re.compile(r"[\s,，]+")  # Excel pastes tabs; typed lines use spaces or commas
 
 
 def _paste_changes(text: str, by_no: dict[str, int], allowed: list[str]) -> tuple[dict[int, str], list[str]]:
@@ -26,9 +26,7 @@ def _paste_changes(text: str, by_no: dict[str, int], allowed: list[str]) -> tupl
     for n, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
             continue
-        cells = [c.strip() for c in _PASTE_SPLIT.split(line.strip()) if c.strip()]
-        if len(cells) == 1 and " " in line.strip():
-            cells = line.split()
+        cells = _PASTE_SPLIT.split(line.strip())
         if n == 1 and cells and cells[0] in ("考号", "准考证号"):
             continue
         if len(cells) < 2:

@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.crypto import decrypt_bytes, encrypt_bytes
 from core.excel import xlsx_response
-from core.http import attachment_response
+from core.http import attachment_response, htmx_reload
 from core.jobs import start_job
 
 from ..forms import ScoreImportForm
@@ -105,9 +105,7 @@ def import_result_view(request, pk: int, token: str):
     summary = result_load(user=request.user, exam=exam, token=token)
     running = summary.get("status") in RUNNING
     if request.htmx and not running:
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"  # the job has finished: show the whole result page
-        return response
+        return htmx_reload()  # the job has finished: show the whole result page
     if running:
         template = "exams/manage/partials/import_progress.html" if request.htmx else "exams/manage/import_result.html"
         return render(

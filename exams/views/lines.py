@@ -15,9 +15,9 @@ from ..report.refresh import report_refresh
 from .access import get_exam
 
 
-def _rows(lines: list[dict]) -> list[dict]:
-    """The form's five rows: the lines as the user types them (rank as a percentage)."""
-    rows = [
+def _typed(lines: list[dict]) -> list[dict]:
+    """Stored lines as the user types them (rank as a percentage)."""
+    return [
         {
             "label": line.get("label", ""),
             "kind": line.get("kind", "rank"),
@@ -25,6 +25,10 @@ def _rows(lines: list[dict]) -> list[dict]:
         }
         for line in lines
     ]
+
+
+def _padded(rows: list[dict]) -> list[dict]:
+    """The form's five rows."""
     return rows + [{"label": "", "kind": "rank", "value": ""} for _i in range(services.MAX_LINES - len(rows))]
 
 
@@ -34,7 +38,7 @@ def lines_view(request, pk: int):
     exam = get_exam(user, pk)
     if not services.may_manage(user, exam):
         raise PermissionDenied(_("只有考试组织者可以设置上线分数线"))
-    lines = exam.lines or DEFAULT_LINES
+    rows = _typed(exam.lines or DEFAULT_LINES)
     band = request.POST.get("borderline_band", f"{exam.borderline_band:g}")
     if request.method == "POST":
         if request.POST.get("reset"):
@@ -55,11 +59,7 @@ def lines_view(request, pk: int):
         except ValidationError as exc:
             for e in exc.messages:
                 messages.error(request, e)
-            lines = [
-                {**p, "value": float(p["value"]) / 100 if p["kind"] == "rank" else float(p["value"])}
-                for p in posted
-                if _number(p["value"])
-            ]
+            rows = posted  # shown again as typed, beside the error
         else:
             report_refresh(exam)
             messages.success(request, _("已保存上线设置，分析报告正在按新的分数线重新计算。"))
@@ -67,17 +67,9 @@ def lines_view(request, pk: int):
     ctx = {
         "title": _("上线设置：%(name)s") % {"name": exam.name},
         "exam": exam,
-        "rows": _rows(lines),
+        "rows": _padded(rows),
         "band": band,
         "total_full": services.exam_total_full(exam),
         "custom": bool(exam.lines),
     }
     return render(request, "exams/report/lines.html", ctx)
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except (TypeError, ValueError):
-        return False
-    return True

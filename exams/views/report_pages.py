@@ -8,7 +8,7 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.audit import audit_record
-from core.http import attachment_response
+from core.http import attachment_response, htmx_reload
 
 from .. import services
 from ..report.selectors import access_for, exam_for, exam_report_for
@@ -277,9 +277,7 @@ def report_status_view(request, exam_pk: int):
         raise Http404("没有可查看的考试分析")
     report = ExamReport.objects.filter(exam=exam).only("status", "progress", "computed_at").first()
     if report is None or report.status in (ReportStatus.DONE, ReportStatus.FAILED):
-        response = HttpResponse("")
-        response["HX-Refresh"] = "true"
-        return response
+        return htmx_reload(status=200)
     ctx = {"exam": exam, "progress": report.progress, "has_previous": report.computed_at is not None}
     return render(request, "exams/report/partials/running.html", ctx)
 

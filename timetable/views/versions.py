@@ -8,13 +8,14 @@ import time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import htmx_reload
 from core.models import Class, Person
 
 from .. import selectors as sel
@@ -154,9 +155,7 @@ def version_progress(request, pk: int):
     """htmx poll of a running solve; once it has finished the page reloads itself."""
     tt = timetable_get(request.user, pk)
     if not tt.is_running:
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"
-        return response
+        return htmx_reload()
     p = tt.progress or {}
     limit = p.get("limit") or tt.time_limit
     elapsed = float(p.get("elapsed") or 0)
