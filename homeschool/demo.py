@@ -42,8 +42,8 @@ def homeschool_demo_seed(*, district, seed: int, out, batch_size: int = 2000) ->
     from django.db.models import Q
     from django.utils import timezone
 
-    from core.demo.generate import DEMO_SCHOOL_INDEX
-    from core.models import Class, Guardianship, School, Student, User
+    from core.demo.generate import demo_school_and_class
+    from core.models import Class, Guardianship, Student, User
 
     from . import services
     from .models import (
@@ -56,18 +56,14 @@ def homeschool_demo_seed(*, district, seed: int, out, batch_size: int = 2000) ->
 
     started = time.monotonic()
     rng = random.Random(seed * 7919 + 3)
-    schools = list(School.objects.filter(district=district).order_by("pk")[: DEMO_SCHOOL_INDEX + 1])
-    if len(schools) <= DEMO_SCHOOL_INDEX:
+    school, demo_class = demo_school_and_class(district)
+    if school is None:
         out("家校演示数据：没有演示学校，跳过")
         return
-    school = schools[DEMO_SCHOOL_INDEX]
-    classes = list(Class.objects.filter(school=school).select_related("grade").order_by("pk"))
-    stages = sorted({k.grade.stage for k in classes}, key=lambda s: ["primary", "junior", "senior"].index(s))
-    later = [k for k in classes if k.grade.stage == stages[-1]] if stages else []
-    if not later:
+    if demo_class is None:
         out("家校演示数据：演示学校没有班级，跳过")
         return
-    demo_class = later[0]  # the same pick as the core demo (first class of the school's last stage)
+    classes = list(Class.objects.filter(school=school).select_related("grade").order_by("pk"))
     head = User.objects.filter(person_id=demo_class.head_teacher_id).first()
     if head is None:
         out("家校演示数据：演示班没有班主任账号，跳过")

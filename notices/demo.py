@@ -35,7 +35,7 @@ CLASS_BODY = """<p>各位家长：</p>
 def notices_demo_seed(*, district, seed: int, out, batch_size: int = 2000) -> None:
     from django.utils import timezone
 
-    from core.models import Class, RoleGrant, School, StaffPost
+    from core.models import RoleGrant, School, StaffPost
 
     from . import services
     from .models import NoticeRecipient
@@ -47,14 +47,10 @@ def notices_demo_seed(*, district, seed: int, out, batch_size: int = 2000) -> No
     if grant is None or not schools:
         out("通知演示数据：没有区县管理员或学校，跳过")
         return
-    from core.demo.generate import DEMO_SCHOOL_INDEX
+    from core.demo.generate import demo_school_and_class
 
-    school = schools[min(DEMO_SCHOOL_INDEX, len(schools) - 1)]
-    stages = school.stages
-    classes = list(Class.objects.filter(school=school, grade__stage=stages[-1]).order_by("pk")) or list(
-        Class.objects.filter(school=school).order_by("pk")
-    )
-    klass = classes[0] if classes else None
+    school, klass = demo_school_and_class(district)
+    school = school or schools[0]
     school_admin = RoleGrant.objects.filter(role="school_admin", school=school).select_related("user").first()
     head_user = getattr(getattr(klass, "head_teacher", None), "user", None) if klass else None
     now = timezone.now()

@@ -18,10 +18,9 @@ import time
 
 
 def _demo_school(district):
-    from core.models import School
+    from core.demo.generate import demo_school_and_class
 
-    schools = list(School.objects.filter(district=district).order_by("pk")[:2])
-    return schools[-1] if schools else None
+    return demo_school_and_class(district)[0]
 
 
 def _holder(school, post):

@@ -795,6 +795,23 @@ def _rename(person: Person, username: str) -> User:
 DEMO_HOOKS: list[Callable] = []
 
 
+def demo_school_and_class(district):
+    """The school and class of the demo logins, for the modules' demo hooks (which run before the logins are
+    renamed): the school made at DEMO_SCHOOL_INDEX and the first class of its last stage. (None, None) when
+    the district has no such school or class."""
+    from ..models import Class, School
+
+    schools = list(School.objects.filter(district=district).order_by("pk")[: DEMO_SCHOOL_INDEX + 1])
+    if len(schools) <= DEMO_SCHOOL_INDEX:
+        return None, None
+    school = schools[DEMO_SCHOOL_INDEX]
+    classes = list(Class.objects.filter(school=school).select_related("grade").order_by("pk"))
+    if not classes:
+        return school, None
+    last_stage = max((k.grade.stage for k in classes), key=["primary", "junior", "senior"].index)
+    return school, next(k for k in classes if k.grade.stage == last_stage)
+
+
 def seed_demo(
     *,
     schools: int = DEFAULT_SCHOOLS,
