@@ -221,6 +221,16 @@ def evaluate_compiled(c: Compiled, placements: list[Placement]) -> tuple[int, fl
         label = extra.label or extra.kind
         violations = 0
         if extra.kind == "min_days":
+            if extra.consecutive_if_same_day:
+                apart = sum(
+                    1
+                    for (a, sa), (b, sb) in itertools.combinations(items, 2)
+                    if sa // P == sb // P
+                    and sa + max(1, a.lesson.duration) != sb
+                    and sb + max(1, b.lesson.duration) != sa
+                )
+                if apart:
+                    bad("extra", f"{label}：排在同一天时须连排", [], apart)
             if extra.value <= 1:
                 per_day = defaultdict(int)
                 for _o, s in items:

@@ -134,6 +134,9 @@ class Extra:
     value: int = 1
     weight: float = 100
     label: str = ""
+    # min_days: two of them placed on the same day must follow each other directly. FET
+    # enforces this part always, whatever the weight (its "consecutive if same day").
+    consecutive_if_same_day: bool = False
 
     @property
     def hard(self) -> bool:

@@ -11,6 +11,8 @@ in hundredths (cost 0.95 = 95).
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -23,6 +25,12 @@ from .model import Conflict, Placement, Problem, Solution
 from .precheck import precheck_compiled
 
 SCALE = 100
+_T0 = time.monotonic()
+
+
+def _debug(msg: str) -> None:
+    if os.environ.get("ZX_TIMETABLE_DEBUG"):
+        print(f"[{time.monotonic() - _T0:7.2f}] {msg}", file=sys.stderr, flush=True)
 
 
 class _Builder:
@@ -32,6 +40,13 @@ class _Builder:
     def __init__(self, compiled: Compiled, *, explain: bool = False, with_soft: bool = True, relax: bool = False):
         self.relax = relax and not explain  # gap / early-start limits become penalties (first-solution phase)
         self.relax_vars: list = []
+        self.relax_owner: dict[int, tuple] = {}  # relax var index -> (kind, id) of the constraint's owner
+        self.owner: tuple = ()
+        # relax vars left out of the first CP-SAT search (it finds clash-free timetables much
+        # faster without them) and only driven to zero by ``_repair``
+        self.late_relax: set[int] = set()
+        # relax vars of wishes (soft constraints asked for in the first phase): they may stay > 0
+        self.soft_relax: set[int] = set()
         self.c = compiled
         self.p = compiled.problem
         self.explain = explain
@@ -56,6 +71,7 @@ class _Builder:
             v = self.m.new_int_var(0, max(1, slack), "relax")
             self.m.add(expr - v <= bound)
             self.relax_vars.append(v)
+            self.relax_owner[v.index] = self.owner
         else:
             self.add_le(expr, bound, guard)
 
@@ -330,6 +346,7 @@ class _Builder:
         """Hard caps on idle periods between lessons (and 'start at the first period')."""
         c, m = self.c, self.m
         P, D = c.P, c.D
+        self.owner = (kind, rid)
         native_gaps = kind == "teacher" and self.with_soft and self.p.native_soft and self.p.weights.teacher_gaps > 0
         if per_week is None and per_day is None and not early and not native_gaps:
             return
@@ -360,6 +377,18 @@ class _Builder:
                         lengths.append(length)
             if lengths and demand is not None:
                 m.add(sum(lengths) == demand)
+                # the first periods of a day are busy whenever the other days cannot hold the rest
+                caps = {}
+                for d in range(D):
+                    open_periods = [d * P + p for p in range(P) if d * P + p not in c.blocked]
+                    n = 0
+                    while n < len(open_periods) and cov.get(open_periods[n]):
+                        n += 1
+                    caps[d] = open_periods[:n]
+                total_cap = sum(len(v) for v in caps.values())
+                for d, periods in caps.items():
+                    for t in periods[: demand - (total_cap - len(periods))]:
+                        m.add(cov[t][0] == 1)
             return
         if early:
             for d in range(D):
@@ -376,6 +405,24 @@ class _Builder:
         week_gaps = []
         for d in range(D):
             if not any(cov.get(d * P + p) for p in range(P)):
+                continue
+            # (the span form propagates hard limits better; the per-period form below gives
+            # CP-SAT a much better bound when gaps are a cost)
+            if GAP_SPANS and not native_gaps and not self.explain and not any(d * P + p in c.blocked for p in range(P)):
+                # exact: idle periods of the day = (last - first + 1) - lessons
+                busy = [(p, cov[d * P + p]) for p in range(P) if cov.get(d * P + p)]
+                first = m.new_int_var(0, P, "first")
+                last = m.new_int_var(-1, P - 1, "last")
+                for p, lits in busy:
+                    for v in lits:
+                        m.add(first <= p).only_enforce_if(v)
+                        m.add(last >= p).only_enforce_if(v)
+                m.add(last + 1 >= first)
+                dgap = m.new_int_var(0, P, "dgap")
+                m.add(dgap == last - first + 1 - sum(v for _p, lits in busy for v in lits))
+                if per_day is not None:
+                    self.limit(dgap, per_day, g, P)
+                week_gaps.append(dgap)
                 continue
             pre = []
             for p in range(P):
@@ -404,7 +451,7 @@ class _Builder:
                 self.limit(sum(day_gaps), per_day, g, len(day_gaps))
             week_gaps.extend(day_gaps)
         if per_week is not None and week_gaps:
-            self.limit(sum(week_gaps), per_week, g, len(week_gaps))
+            self.limit(sum(week_gaps), per_week, g, P * len(week_gaps))
         if native_gaps and week_gaps:
             for gap in week_gaps:
                 self.cost(self.p.weights.teacher_gaps, gap)
@@ -437,7 +484,21 @@ class _Builder:
             if len(occs) < 2:
                 continue
             label = extra.label or extra.kind
+            self.owner = ("extra", str(i))
             if extra.kind == "min_days":
+                if self.relax and extra.consecutive_if_same_day and extra.value <= 1 and len(occs) <= D:
+                    # first-solution phase: ask for different days (the wish itself); a pair that
+                    # must share a day counts as a violation for the repair
+                    for d in range(D):
+                        lits = [v for o in occs for v in self.day_expr(o, d)]
+                        if len(lits) > 1:
+                            self.limit(sum(lits), 1, [], len(lits) - 1)
+                            self.soft_relax.add(self.relax_vars[-1].index)
+                            self.late_relax.add(self.relax_vars[-1].index)
+                    self._same_day_adjacent(occs, [])
+                    continue
+                if extra.consecutive_if_same_day:
+                    self._same_day_adjacent(occs, self.guard(("extra_csd", str(i)), label + "（同一天须连排）"))
                 if not extra.hard and not self.with_soft:
                     continue
                 g = self.guard(("extra", str(i)), label) if extra.hard else []
@@ -495,6 +556,31 @@ class _Builder:
             elif extra.kind == "order":
                 for a, b in itertools.pairwise(occs):
                     m.add(self.start_expr(a) + 1 <= self.start_expr(b))
+
+    def _same_day_adjacent(self, occs: list[Occ], guard: list) -> None:
+        """Any two of ``occs`` on the same day follow each other directly."""
+        P = self.c.P
+        for a, b in itertools.combinations(occs, 2):
+            if a.vk == b.vk:
+                continue
+            xa, xb = self.x[a.vk], self.x[b.vk]
+            da, db = max(1, a.lesson.duration), max(1, b.lesson.duration)
+            relaxed: dict[int, object] = {}
+            for s, v in xa.items():
+                day = s // P
+                apart = [w for t, w in xb.items() if t // P == day and t != s + da and t + db != s]
+                if not apart:
+                    continue
+                if self.relax:
+                    # first-solution phase: a pair apart on one day is a counted violation
+                    if day not in relaxed:
+                        r = relaxed[day] = self.m.new_bool_var("relax_csd")
+                        self.relax_vars.append(r)
+                        self.late_relax.add(r.index)
+                        self.relax_owner[r.index] = self.owner
+                    self.m.add(sum(apart) <= relaxed[day]).only_enforce_if(v)
+                else:
+                    self.m.add(sum(apart) == 0).only_enforce_if([v, *guard])
 
     def start_expr(self, occ: Occ):
         return sum(s * v for s, v in self.x[occ.vk].items())
@@ -621,6 +707,7 @@ def solve(
     gap_limits = any(g.early_start or g.max_gaps_per_week is not None for g in problem.groups) or any(
         t.max_gaps_per_week is not None or t.max_gaps_per_day is not None for t in problem.teachers
     )
+    gap_limits = gap_limits or any(e.consecutive_if_same_day for e in problem.extras)
     if RELAX_MIN_DAYS:
         gap_limits = gap_limits or any(e.kind == "min_days" and e.hard for e in problem.extras)
     if not hint and total >= TWO_PHASE_FROM and (has_soft or gap_limits):
@@ -736,6 +823,8 @@ def solve(
 
 
 TWO_PHASE_FROM = 300  # occurrences
+HARD_RELAX_WEIGHT = 10  # repair: a broken hard limit weighs this many broken wishes
+GAP_SPANS = True
 RELAX_MIN_DAYS = False  # tried: slower on Spain-2 (hard min-days help propagation)
 POST_SECONDS_PER_OCC = 0.001
 
@@ -749,24 +838,67 @@ def _placements(compiled: Compiled, chosen: dict[tuple, int]) -> list[Placement]
 
 
 def _first_feasible(compiled: Compiled, deadline: float, seed: int, workers: int, *, relax: bool = False):
-    """Hard constraints only. With ``relax`` the gap/early-start limits are penalties driven
-    to zero (CP-SAT finds a clash-free timetable fast and repairs it by local search).
+    """Hard constraints only. With ``relax`` the gap/early-start limits (and other ``limit``
+    constraints) are penalties driven to zero: CP-SAT finds a clash-free timetable fast and
+    improves it until it stalls, then ``_repair`` works on the broken limits one by one.
     Returns ({occurrence key: start} | "infeasible" | None, violations left)."""
+    import threading
+
     builder = _Builder(compiled, with_soft=False, relax=relax)
     builder.build()
     solver = cp_model.CpSolver()
     _params(solver, deadline - time.monotonic(), seed, workers)
-    if builder.relax_vars:
-        builder.m.minimize(sum(builder.relax_vars))
-    else:
+    # the symmetry detection of the presolve costs seconds on large schools and does not help here
+    solver.parameters.symmetry_level = 0
+    if not builder.relax_vars:
         solver.parameters.stop_after_first_solution = True
-    status = solver.Solve(builder.m)
+        status = solver.Solve(builder.m)
+    else:
+        builder.m.minimize(
+            sum(
+                (1 if v.index in builder.soft_relax else HARD_RELAX_WEIGHT) * v
+                for v in builder.relax_vars
+                if v.index not in builder.late_relax
+            )
+        )
+        stall = max(2.0, 0.1 * (deadline - time.monotonic()))
+        state = {"best": None, "at": None}
+
+        class _Watch(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(self) -> None:
+                value = self.ObjectiveValue()
+                if state["best"] is None or value < state["best"]:
+                    state["best"], state["at"] = value, time.monotonic()
+                    _debug(f"phase 1: {value:g} violations")
+                if value <= 0:
+                    self.StopSearch()
+
+        done = threading.Event()
+
+        def watchdog() -> None:
+            while not done.wait(0.2):
+                if state["at"] is not None and time.monotonic() - state["at"] > stall:
+                    solver.stop_search()
+                    return
+
+        thread = threading.Thread(target=watchdog, daemon=True)
+        thread.start()
+        try:
+            status = solver.Solve(builder.m, _Watch())
+        finally:
+            done.set()
+            thread.join()
     if status == cp_model.INFEASIBLE:
         return "infeasible", 0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, 0
-    chosen = {vk: next(s for s, v in var_map.items() if solver.BooleanValue(v)) for vk, var_map in builder.x.items()}
-    violations = round(solver.ObjectiveValue()) if builder.relax_vars else 0
+    sol = solver.response_proto.solution
+    chosen = {vk: next(s for s, v in var_map.items() if sol[v.index]) for vk, var_map in builder.x.items()}
+    violations = sum(sol[v.index] for v in builder.relax_vars if v.index not in builder.soft_relax)
+    if violations and (status != cp_model.OPTIMAL or builder.late_relax):
+        chosen, violations = _repair(
+            compiled, builder, chosen, [sol[v.index] for v in builder.relax_vars], deadline, seed, workers, log=_debug
+        )
     return {occ.key: chosen[occ.vk] for occ in compiled.occs}, violations
 
 
@@ -916,3 +1048,106 @@ def explain(problem: Problem, time_limit: float = 10, compiled: Compiled | None 
             subjects=[":".join(str(part) for part in k) for k in core],
         )
     ]
+
+
+def _repair(
+    compiled: Compiled,
+    builder: _Builder,
+    start: dict[tuple, int],
+    values: list[int],
+    deadline: float,
+    seed: int,
+    workers: int,
+    *,
+    log: Callable[[str], None] | None = None,
+) -> tuple[dict[tuple, int], int]:
+    """Targeted large-neighbourhood search on the relaxed model: while some limit is broken
+    (``builder.relax_vars`` > 0), free the lessons around one broken constraint (its owner's
+    lessons and those of the classes/teachers they meet, on a few days), fix everything else,
+    and let CP-SAT re-place the freed part. Moves that keep the violation count are accepted
+    too, so the search walks over plateaus. Returns (start slot per variable key, violations)."""
+    import random
+
+    c = compiled
+    P = c.P
+    rng = random.Random(seed)
+    assign = dict(start)  # vk -> start slot
+    relax = {v.index: v for v in builder.relax_vars}
+    val = dict(zip([v.index for v in builder.relax_vars], values, strict=True))
+    res_occs = {(r.kind, r.id): r.occs for r in c.resources}
+    occ_res: dict[tuple, list[tuple]] = defaultdict(list)
+    for r in c.resources:
+        for o in r.occs:
+            occ_res[o.vk].append((r.kind, r.id))
+    extra_occs = {
+        ("extra", str(i)): [c.by_key[k] for k in e.occurrences if k in c.by_key] for i, e in enumerate(c.problem.extras)
+    }
+    soft = builder.soft_relax
+    weight = {i: 1 if i in soft else HARD_RELAX_WEIGHT for i in relax}
+
+    def hard_left() -> int:
+        return sum(x for i, x in val.items() if i not in soft)
+
+    total = sum(weight[i] * x for i, x in val.items())
+    size = 40
+    it = 0
+    while hard_left() > 0 and time.monotonic() < deadline - 0.2:
+        it += 1
+        broken = [builder.relax_owner[i] for i, x in val.items() if x > 0 and i not in soft]
+        if rng.random() < 0.2:
+            broken += [builder.relax_owner[i] for i, x in val.items() if x > 0 and i in soft]
+        rng.shuffle(broken)
+        free: set[tuple] = set()
+        owner = broken[0]
+        # several broken constraints at once when each is small (e.g. two lessons on one day)
+        for owner in dict.fromkeys(broken):
+            if len(free) >= size:
+                break
+            base = res_occs.get(owner) or extra_occs.get(owner) or []
+            days = set(rng.sample(range(c.D), k=min(c.D, rng.choice((1, 2, 2, 3)))))
+            if owner in res_occs:
+                # the days on which the owner's lessons leave holes (or start late) hold the violation
+                busy: dict[int, set[int]] = defaultdict(set)
+                for o in base:
+                    d, p = divmod(assign[o.vk], P)
+                    busy[d].update(range(p, p + max(1, o.lesson.duration)))
+                bad = [d for d, ps in busy.items() if max(ps) - min(ps) + 1 > len(ps) or min(ps) > 0]
+                if bad:
+                    days.add(rng.choice(bad))
+            else:
+                days.update(assign[o.vk] // P for o in base)
+            free.update(o.vk for o in base if o.fixed is None)
+            around = {r for o in base for r in occ_res[o.vk]} - {owner}
+            pool = [o.vk for r in around for o in res_occs.get(r, []) if o.fixed is None and assign[o.vk] // P in days]
+            rng.shuffle(pool)
+            for vk in pool[: max(0, (size - len(free)) // 2 if res_occs.get(owner) is None else size - len(free))]:
+                free.add(vk)
+        m = builder.m.clone()
+        for vk, var_map in builder.x.items():
+            if vk in free:
+                for s, v in var_map.items():
+                    m.add_hint(m.get_bool_var_from_proto_index(v.index), s == assign[vk])
+            else:
+                m.add(m.get_bool_var_from_proto_index(var_map[assign[vk]].index) == 1)
+        objective = sum(weight[i] * m.get_int_var_from_proto_index(i) for i in relax)
+        m.minimize(objective)
+        m.add(objective <= total)
+        solver = cp_model.CpSolver()
+        _params(solver, min(2.0, deadline - time.monotonic()), seed + it, workers)
+        status = solver.Solve(m)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            size = max(20, size - 5)
+            continue
+        sol = solver.response_proto.solution
+        for vk in free:
+            assign[vk] = next(s for s, v in builder.x[vk].items() if sol[v.index])
+        val = {i: sol[i] for i in relax}
+        new_total = sum(weight[i] * x for i, x in val.items())
+        if log:
+            log(
+                f"repair {it}: {owner} free {len(free)} {total} -> {new_total} hard {hard_left()} ({solver.WallTime():.2f}s)"
+            )
+        if new_total == total and status == cp_model.OPTIMAL:
+            size = min(200, size + 10)  # optimal in this neighbourhood: look wider
+        total = new_total
+    return assign, hard_left()

@@ -287,8 +287,6 @@ def read_fet(source: str | Path | bytes) -> tuple[Problem, FetContext]:
                 restrict_starts(aid, slots_to_starts(aid, allowed))
         elif kind == "ConstraintMinDaysBetweenActivities":
             ids = [i for i in _ids(el, "Activity_Id") if i in lessons]
-            if _flag(el, "Consecutive_If_Same_Day"):
-                unsupported[kind + " (Consecutive_If_Same_Day)"] += 1
             extras.append(
                 Extra(
                     "min_days",
@@ -296,6 +294,7 @@ def read_fet(source: str | Path | bytes) -> tuple[Problem, FetContext]:
                     value=int(_text(el, "MinDays", "1") or 1),
                     weight=weight,
                     label=f"活动 {'、'.join(ids)} 至少相隔 {_text(el, 'MinDays', '1')} 天",
+                    consecutive_if_same_day=_flag(el, "Consecutive_If_Same_Day"),
                 )
             )
         elif kind == "ConstraintActivitiesSameStartingTime":

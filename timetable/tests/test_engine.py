@@ -402,3 +402,115 @@ def test_soft_same_start_costs_per_pair_apart():
     assert {at(s, f"m{i}") for i in range(3)} == {(0, 2)} and s.soft_penalty == 0
     _h, soft, _m = evaluate(p, [Placement("m0", 0, 0, 0), Placement("m1", 0, 0, 1), Placement("m2", 0, 0, 1)])
     assert soft == 1.98  # m0-m1 and m0-m2 apart, 0.99 each
+
+
+def test_min_days_consecutive_if_same_day():
+    # three lessons of a subject on two days: two must share a day, and then they are back to back
+    lessons = [Lesson(f"m{i}", "数学", ["g1"], ["t1"]) for i in range(3)]
+    fillers = [Lesson("f", "自习", ["g1"], ["t2"], count=3, max_per_day=3)]
+    p = Problem(
+        week(days=2, periods=3, morning=3),
+        [Teacher("t1", "王老师"), Teacher("t2", "李老师")],
+        [StudentGroup("g1", "初一(1)班")],
+        [],
+        lessons + fillers,
+        extras=[Extra("min_days", [(f"m{i}", 0) for i in range(3)], weight=95, consecutive_if_same_day=True)],
+        native_soft=False,
+    )
+    s = solve(p, time_limit=5, workers=1)
+    assert s.hard_violations == 0
+    days: dict = {}
+    for i in range(3):
+        d, period = at(s, f"m{i}")
+        days.setdefault(d, []).append(period)
+    pair = next(sorted(v) for v in days.values() if len(v) == 2)
+    assert pair[1] - pair[0] == 1
+    assert s.soft_penalty == 0.95  # one pair on the same day
+    # by hand: the two on one day with a lesson between them is a hard violation
+    bad = [Placement("m0", 0, 0, 0), Placement("m1", 0, 0, 2), Placement("m2", 0, 1, 0)]
+    bad += [Placement("f", 0, 0, 1), Placement("f", 1, 1, 1), Placement("f", 2, 1, 2)]
+    hard, _soft, msgs = evaluate(p, bad)
+    assert hard == 1 and "连排" in msgs[0].message
+
+
+def _full_school():
+    """4 classes × 6 subjects, 5 days × 6 periods, every period taught; each teacher has one
+    subject in two classes. Returns the problem and a known timetable; every teacher's gap
+    limit is what that known timetable needs, so the problem is feasible but tight."""
+    D, P = 5, 6
+    known = []
+    lessons = {}
+    for i in range(4):
+        for d in range(D):
+            for p in range(P):
+                k = (p + d + i) % 6
+                lid = f"c{i}-s{k}"
+                lessons.setdefault(lid, Lesson(lid, f"科目{k}", [f"g{i}"], [f"t{k}-{i // 2}"], count=5))
+                known.append((lid, d, p))
+    index: dict = {}
+    placements = []
+    for lid, d, p in sorted(known):
+        placements.append(Placement(lid, index.setdefault(lid, 0), d, p))
+        index[lid] += 1
+    gaps: dict = {}
+    for tid in {t for lesson in lessons.values() for t in lesson.teachers}:
+        total = 0
+        for d in range(D):
+            ps = sorted(p for lid, dd, p in known if dd == d and tid in lessons[lid].teachers)
+            total += ps[-1] - ps[0] + 1 - len(ps) if ps else 0
+        gaps[tid] = total
+    teachers = [Teacher(t, f"老师{t}", max_gaps_per_week=g) for t, g in sorted(gaps.items())]
+    groups = [StudentGroup(f"g{i}", f"{i + 1}班", early_start=True, max_gaps_per_week=0) for i in range(4)]
+    problem = Problem(
+        week(days=D, periods=P, morning=4), teachers, groups, [], list(lessons.values()), native_soft=False
+    )
+    return problem, placements
+
+
+def test_full_school_with_tight_teacher_gaps_is_solved():
+    problem, known = _full_school()
+    assert evaluate(problem, known)[0] == 0
+    s = solve(problem, time_limit=30, workers=2, seed=1)
+    assert s.solved, s.conflicts
+    assert evaluate(problem, s.placements)[0] == 0
+
+
+def test_repair_fixes_broken_gap_limits_of_a_given_timetable():
+    from timetable.engine.compile import Compiled
+    from timetable.engine.solver import _Builder, _repair
+
+    problem, known = _full_school()
+    # class 3 days rotated by three: still clash-free, but their teachers now wait between lessons
+    shifted = [
+        Placement(pl.lesson_id, pl.index, (pl.day + 3) % 5 if pl.lesson_id[1] == "3" else pl.day, pl.period)
+        for pl in known
+    ]
+    # occurrences of one lesson are interchangeable; the solver numbers them in time order
+    by_lesson: dict = {}
+    for pl in sorted(shifted, key=lambda pl: (pl.lesson_id, pl.day, pl.period)):
+        pl.index = len(by_lesson.setdefault(pl.lesson_id, []))
+        by_lesson[pl.lesson_id].append(pl)
+    hard_before, _s, msgs = evaluate(problem, shifted)
+    assert hard_before > 0 and all(m.code == "gaps" for m in msgs)
+    compiled = Compiled(problem)
+    builder = _Builder(compiled, with_soft=False, relax=True)
+    builder.build()
+    builder.m.minimize(sum(builder.relax_vars))
+    start_of = {(pl.lesson_id, pl.index): compiled.t((pl.day, pl.period)) for pl in shifted}
+    start = {occ.vk: start_of[occ.key] for occ in compiled.occs}
+    # violation counts of the start as the relaxed model sees them
+    from ortools.sat.python import cp_model
+
+    fixed = builder.m.clone()
+    for vk, s in start.items():
+        fixed.add(fixed.get_bool_var_from_proto_index(builder.x[vk][s].index) == 1)
+    solver = cp_model.CpSolver()
+    solver.Solve(fixed)
+    values = [solver.Value(fixed.get_int_var_from_proto_index(v.index)) for v in builder.relax_vars]
+    assert sum(values) > 0
+    import time as _time
+
+    assign, left = _repair(compiled, builder, start, values, _time.monotonic() + 30, 0, 2)
+    assert left == 0
+    placements = [Placement(occ.key[0], occ.key[1], *compiled.slot(assign[occ.vk])) for occ in compiled.occs]
+    assert evaluate(problem, placements)[0] == 0
