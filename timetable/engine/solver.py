@@ -386,7 +386,7 @@ class _Builder:
                         n += 1
                     caps[d] = open_periods[:n]
                 total_cap = sum(len(v) for v in caps.values())
-                for d, periods in caps.items():
+                for periods in caps.values():
                     for t in periods[: demand - (total_cap - len(periods))]:
                         m.add(cov[t][0] == 1)
             return
