@@ -169,18 +169,18 @@ def my_timetable(request, week: dt.date | None = None, school: int | None = None
     for target in sel.own_lesson_targets(user):
         if school is not None and target["school_id"] != school:
             continue
-        tt = sel.published_timetable(user=user, school_id=target["school_id"], on=monday + dt.timedelta(days=6))
-        if tt is None:
-            continue
-        setup = week_setup_for(tt.school)
+        # each day from the version in force that day (a new version may start mid-week)
         if target["kind"] == "teacher":
-            grid = sel.teacher_grid(user=user, timetable=tt, teacher=user.person, monday=monday)
+            grid, parts = sel.week_grid(user=user, school_id=target["school_id"], monday=monday, teacher=user.person)
         else:
             klass = Class.objects.visible_to(user).filter(pk=target["id"]).select_related("grade").first()
             if klass is None:
                 continue
-            grid = sel.class_grid(user=user, timetable=tt, klass=klass, monday=monday)
-        lessons = _lessons(setup, grid)
+            grid, parts = sel.week_grid(user=user, school_id=target["school_id"], monday=monday, klass=klass)
+        if not parts:
+            continue
+        tt = parts[-1][0]
+        lessons = _lessons(week_setup_for(tt.school), grid)
         timetables.append({**_tt_out(tt, monday), "label": target["label"], "kind": target["kind"]})
         items.extend(lessons)
     return {"count": len(items), "timetables": timetables, "items": items}
@@ -191,10 +191,11 @@ def class_timetable(request, class_id: int, week: dt.date | None = None):
     user = actor(request)
     klass = get_visible(Class.objects.visible_to(user).select_related("grade"), class_id, "班级")
     monday = _monday(week)
-    tt = sel.published_timetable(user=user, school_id=klass.school_id, on=monday + dt.timedelta(days=6))
+    grid, parts = sel.week_grid(user=user, school_id=klass.school_id, monday=monday, klass=klass)
+    tt = parts[-1][0] if parts else None
     items = []
     if tt is not None:
-        items = _lessons(week_setup_for(tt.school), sel.class_grid(user=user, timetable=tt, klass=klass, monday=monday))
+        items = _lessons(week_setup_for(tt.school), grid)
     return {"id": klass.pk, "name": klass.name, "timetable": _tt_out(tt, monday) if tt else None, "items": items}
 
 
@@ -210,10 +211,10 @@ def teacher_timetable(request, school_id: int, person_id: int, week: dt.date | N
     if teacher is None or not (user.person_id == teacher.pk or sel.can_view_setup(user, school)):
         raise not_found("教师")
     monday = _monday(week)
-    tt = sel.published_timetable(user=user, school_id=school.pk, on=monday + dt.timedelta(days=6))
+    grid, parts = sel.week_grid(user=user, school_id=school.pk, monday=monday, teacher=teacher)
+    tt = parts[-1][0] if parts else None
     items = []
     if tt is not None:
-        grid = sel.teacher_grid(user=user, timetable=tt, teacher=teacher, monday=monday)
         items = _lessons(week_setup_for(tt.school), grid)
     return {"id": teacher.pk, "name": teacher.name, "timetable": _tt_out(tt, monday) if tt else None, "items": items}
 

@@ -21,6 +21,8 @@ ENTRY_FIELDS = [
     "period",
     "length",
     "locked",
+    "parallel_key",
+    "teaching_group_id",
     "timetable_id",
     "klass__number",
     "klass__grade__stage",
@@ -84,6 +86,15 @@ def entry_conflicts(timetable, entries: list[TimetableEntry] | None = None) -> d
     class_rules = {r.klass_id: r for r in ClassRule.objects.filter(school_id=school)}
     rooms = {r.pk: r for r in Room.objects.filter(school_id=school)}
     problems: dict[int, list[str]] = defaultdict(list)
+
+    # the rows of one 合班/走班 occurrence are one lesson: for a class (all its rows of the occurrence), for a
+    # teacher and a room (the rows of one teaching group, or of the 合班)
+    def class_unit(e):
+        return e.parallel_key or e.pk
+
+    def teacher_unit(e):
+        return (e.parallel_key, e.teaching_group_id) if e.parallel_key else e.pk
+
     by_teacher: dict[tuple, list] = defaultdict(list)
     by_class: dict[tuple, list] = defaultdict(list)
     by_room: dict[tuple, list] = defaultdict(list)
@@ -99,31 +110,33 @@ def entry_conflicts(timetable, entries: list[TimetableEntry] | None = None) -> d
             if e.room_id:
                 by_room[(e.room_id, e.day, p)].append(e)
     for (_tid, day, p), clash in by_teacher.items():
-        if len(clash) > 1:
+        if len({teacher_unit(e) for e in clash}) > 1:
             for e in clash:
-                others = "、".join(o.klass.name for o in clash if o.pk != e.pk)
+                others = "、".join(dict.fromkeys(o.klass.name for o in clash if teacher_unit(o) != teacher_unit(e)))
                 problems[e.pk].append(
                     _("%(teacher)s 在%(cell)s同时要上 %(others)s 的课")
                     % {"teacher": e.teacher.name, "cell": _cell_name(setup, day, p), "others": others}
                 )
     for (_cid, day, p), clash in by_class.items():
-        if len(clash) > 1:
+        if len({class_unit(e) for e in clash}) > 1:
             for e in clash:
-                others = "、".join(o.subject.name for o in clash if o.pk != e.pk)
+                others = "、".join(dict.fromkeys(o.subject.name for o in clash if class_unit(o) != class_unit(e)))
                 problems[e.pk].append(
                     _("%(klass)s 在%(cell)s同时排了 %(others)s")
                     % {"klass": e.klass.name, "cell": _cell_name(setup, day, p), "others": others}
                 )
     for (_rid, day, p), clash in by_room.items():
-        if len(clash) > 1:
+        units = {teacher_unit(e) for e in clash}
+        if len(units) > 1:
             for e in clash:
                 problems[e.pk].append(
                     _("%(room)s 在%(cell)s被 %(n)s 个班同时使用")
-                    % {"room": e.room.name, "cell": _cell_name(setup, day, p), "n": len(clash)}
+                    % {"room": e.room.name, "cell": _cell_name(setup, day, p), "n": len(units)}
                 )
     for (tid, day), items in per_day.items():
         rule = rules.get(tid)
-        if rule and rule.max_per_day and len(items) > rule.max_per_day:
+        n_lessons = len({(teacher_unit(e), e.period) for e in items})
+        if rule and rule.max_per_day and n_lessons > rule.max_per_day:
             seen = {e.pk: e for e in items}
             for e in seen.values():
                 problems[e.pk].append(
@@ -131,7 +144,7 @@ def entry_conflicts(timetable, entries: list[TimetableEntry] | None = None) -> d
                     % {
                         "teacher": e.teacher.name,
                         "day": setup.day_names[day] if day < setup.days else day + 1,
-                        "n": len(items),
+                        "n": n_lessons,
                         "max": rule.max_per_day,
                     }
                 )

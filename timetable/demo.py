@@ -64,22 +64,30 @@ PLANS = {"junior": JUNIOR_PLAN, "primary": PRIMARY_PLAN, "senior": SENIOR_PLAN}
 def timetable_demo_seed(*, district, seed: int = 0, out=None, batch_size: int = 0, time_limit: float = 4) -> None:
     from django.utils import timezone
 
+    from core.demo.generate import demo_school_and_class
     from core.models import Class, RoleGrant, Subject, TeachingAssignment
     from core.services import current_term
 
     from . import services
     from .models import ClassRule, CoursePlan, Room, TeacherRule, Timetable, TimetableStatus, WeekSetup
 
-    # the demo logins belong to the district's 九年一贯制 school (renamed to school_admin… after the hooks)
-    grants = list(
-        RoleGrant.objects.filter(role="school_admin", school__district=district)
-        .select_related("school", "user")
-        .order_by("school__code")
-    )
-    grant = next((g for g in grants if g.school.school_type == "nine_year"), grants[0] if grants else None)
-    if grant is None:
+    # the school of the demo logins (found the same way by every module's hook) and its 教务 (school admin)
+    school, _demo_class = demo_school_and_class(district)
+    if school is None:
+        if out:
+            out("排课演示数据：没有演示学校，跳过")
         return
-    school, admin = grant.school, grant.user
+    grant = (
+        RoleGrant.objects.filter(role="school_admin", school=school, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if grant is None:
+        if out:
+            out(f"排课演示数据：{school.name} 没有学校管理员账号，跳过")
+        return
+    admin = grant.user
     term = current_term(district_id=district.pk)
     if term is None or Timetable.objects.filter(school=school).exists():
         return

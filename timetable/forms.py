@@ -140,3 +140,112 @@ class SubstitutionForm(forms.Form):
         self.fields["substitute"].choices = [("", "—")] + [(c["person"].pk, c["person"].name) for c in candidates]
         self.fields["swap"].widget = forms.Select(choices=[("", "—"), *swaps])
         _bootstrap(self)
+
+
+# --- 合班 / 走班 -------------------------------------------------------------------------------------------
+
+
+class _NameChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class _NameMultiChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+def _room_type_field(label):
+    return forms.ChoiceField(label=label, required=False, choices=[("", _("本班教室")), *room_type_choices()])
+
+
+def _school_choices(form, school) -> None:
+    from core.models import Person, Subject
+
+    form.fields["subject"].queryset = Subject.objects.filter(district_id=school.district_id, is_active=True)
+    form.fields["teacher"].queryset = (
+        Person.objects.filter(staff_posts__school=school, staff_posts__archived_at__isnull=True)
+        .distinct()
+        .only("id", "name")
+        .order_by("name")
+    )
+
+
+class CombinedLessonForm(forms.Form):
+    """合班: subject, the classes taught together, the teacher, periods a week (连堂) and the room type."""
+
+    subject = _NameChoice(label=_("学科"), queryset=None, empty_label="—")
+    classes = _NameMultiChoice(label=_("合班班级"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    teacher = _NameChoice(label=_("任课教师"), queryset=None, empty_label="—")
+    periods_per_week = forms.IntegerField(label=_("周课时"), min_value=1, max_value=40)
+    doubles = forms.IntegerField(label=_("其中连堂次数"), min_value=0, max_value=20, initial=0, required=False)
+    room_type = _room_type_field(_("场室类型"))
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        from core.models import Class
+
+        _school_choices(self, school)
+        self.fields["classes"].queryset = (
+            Class.objects.filter(school=school, archived_at__isnull=True)
+            .select_related("grade")
+            .order_by("grade__stage", "-grade__entry_year", "number")
+        )
+        self.fields["room_type"].choices = [("", _("不需要专用场室"))] + [
+            c for c in room_type_choices() if c[0] != "普通教室"
+        ]
+        _bootstrap(self)
+        self.fields["classes"].widget.attrs["class"] = "form-check-input"
+
+
+class ElectiveBlockForm(forms.Form):
+    """走班 block: grade, name, periods a week (连堂)."""
+
+    grade = forms.ModelChoiceField(label=_("年级"), queryset=None, empty_label="—")
+    name = forms.CharField(label=_("名称"), max_length=40, help_text=_("如：选考A段"))
+    periods_per_week = forms.IntegerField(label=_("周课时"), min_value=1, max_value=40)
+    doubles = forms.IntegerField(label=_("其中连堂次数"), min_value=0, max_value=20, initial=0, required=False)
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        from core.models import Grade
+
+        self.fields["grade"].queryset = Grade.objects.filter(
+            school=school, archived_at__isnull=True, classes__isnull=False
+        ).distinct()
+        self.fields["grade"].label_from_instance = lambda g: g.label()
+        _bootstrap(self)
+
+
+class TeachingGroupForm(forms.Form):
+    """A teaching group (教学班) of a 走班 block."""
+
+    name = forms.CharField(label=_("教学班名称"), max_length=40, help_text=_("如：物理A班"))
+    subject = _NameChoice(label=_("学科"), queryset=None, empty_label="—")
+    teacher = _NameChoice(label=_("任课教师"), queryset=None, empty_label="—")
+    classes = _NameMultiChoice(label=_("学生来源班级"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    room = _NameChoice(label=_("指定场室"), queryset=None, required=False, empty_label=_("不指定"))
+    room_type = _room_type_field(_("或场室类型"))
+    size = forms.IntegerField(label=_("学生人数"), min_value=1, max_value=300, required=False)
+
+    def __init__(self, *args, block, **kwargs):
+        super().__init__(*args, **kwargs)
+        from core.models import Class
+
+        _school_choices(self, block.school)
+        self.fields["classes"].queryset = (
+            Class.objects.filter(grade=block.grade, archived_at__isnull=True).select_related("grade").order_by("number")
+        )
+        self.fields["room"].queryset = Room.objects.filter(school=block.school, is_active=True)
+        self.fields["room_type"].choices = [("", _("不需要专用场室")), *room_type_choices()]
+        _bootstrap(self)
+        self.fields["classes"].widget.attrs["class"] = "form-check-input"
+
+
+def form_errors_named(form) -> list[str]:
+    """“字段：错误” lines of a bound form, for the alert at the top of a page."""
+    out = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        out.extend(f"{label}：{e}" if label else str(e) for e in errors)
+    return out

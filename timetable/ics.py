@@ -45,47 +45,56 @@ def _stamp(day: dt.date, hhmm: str) -> str:
 
 
 def timetable_events(user, *, today: dt.date, weeks: int = WEEKS_AHEAD) -> list[dict]:
-    """The lesson occurrences of the user's timetables from this week on (dicts, for the feed and tests)."""
+    """The lesson occurrences of the user's timetables from this week on (dicts, for the feed and tests). Each day
+    comes from the version in force that day: when a new version takes effect on a Wednesday, Monday and Tuesday
+    keep the old version's lessons."""
+    from core.models import Class
+
     events = []
     for target in sel.own_lesson_targets(user):
+        klass = None
+        if target["kind"] != "teacher":
+            klass = Class.objects.visible_to(user).filter(pk=target["id"]).select_related("grade").first()
+            if klass is None:
+                continue
         start = sel.monday_of(today)
         for w in range(weeks):
             monday = start + dt.timedelta(days=7 * w)
-            tt = sel.published_timetable(user=user, school_id=target["school_id"], on=monday + dt.timedelta(days=6))
-            if tt is None or monday > tt.term.end_date:
-                continue
-            setup = week_setup_for(tt.school)
-            if target["kind"] == "teacher":
-                grid = sel.teacher_grid(user=user, timetable=tt, teacher=user.person, monday=monday)
-            else:
-                from core.models import Class
-
-                klass = Class.objects.visible_to(user).filter(pk=target["id"]).select_related("grade").first()
-                if klass is None:
+            for tt, days in sel.versions_by_day(user=user, school_id=target["school_id"], monday=monday):
+                if monday > tt.term.end_date:
                     continue
-                grid = sel.class_grid(user=user, timetable=tt, klass=klass, monday=monday)
-            for row in grid["rows"]:
-                for cell in row["cells"]:
-                    for it in cell["items"]:
-                        if not it["first"] or it.get("away"):
-                            continue
-                        day = monday + dt.timedelta(days=it["day"])
-                        if (tt.effective_from and day < tt.effective_from) or day > tt.term.end_date:
-                            continue
-                        begin = setup.period_time(it["period"])[0]
-                        end = setup.period_time(it["period"] + it["length"] - 1)[1]
-                        who = it["klass"] if target["kind"] == "teacher" else it["teacher"]
-                        events.append(
-                            {
-                                "uid": f"tt{tt.pk}-e{it['id']}-{day:%Y%m%d}-{target['kind']}{target['id']}@zhixiao",
-                                "start": _stamp(day, begin),
-                                "end": _stamp(day, end),
-                                "summary": f"{it['subject']}（{who}）" + (f"［{it['badge']}］" if it["badge"] else ""),
-                                "location": it["room"] or (it["klass"] if target["kind"] == "teacher" else ""),
-                                "description": it["note"] or "",
-                            }
-                        )
+                if klass is None:
+                    grid = sel.teacher_grid(user=user, timetable=tt, teacher=user.person, monday=monday)
+                else:
+                    grid = sel.class_grid(user=user, timetable=tt, klass=klass, monday=monday)
+                events += _week_events(tt, target, monday, [it for it in sel.grid_items(grid) if it["day"] in days])
     return events
+
+
+def _week_events(tt, target: dict, monday: dt.date, items: list[dict]) -> list[dict]:
+    """The events of one version's lessons (grid items) in the week starting ``monday``."""
+    setup = week_setup_for(tt.school)
+    out = []
+    for it in items:
+        if it.get("away"):
+            continue
+        day = monday + dt.timedelta(days=it["day"])
+        if (tt.effective_from and day < tt.effective_from) or day > tt.term.end_date:
+            continue
+        begin = setup.period_time(it["period"])[0]
+        end = setup.period_time(it["period"] + it["length"] - 1)[1]
+        who = it["klass"] if target["kind"] == "teacher" else it["teacher"]
+        out.append(
+            {
+                "uid": f"tt{tt.pk}-e{it['id']}-{day:%Y%m%d}-{target['kind']}{target['id']}@zhixiao",
+                "start": _stamp(day, begin),
+                "end": _stamp(day, end),
+                "summary": f"{it['subject']}（{who}）" + (f"［{it['badge']}］" if it["badge"] else ""),
+                "location": it["room"] or (it["klass"] if target["kind"] == "teacher" else ""),
+                "description": it["note"] or "",
+            }
+        )
+    return out
 
 
 def timetable_ics(user, *, today: dt.date) -> str:

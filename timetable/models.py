@@ -238,6 +238,108 @@ class ClassRule(ScopedModel, TimeStampedModel):
         verbose_name_plural = _("班级约束")
 
 
+class CombinedLesson(ScopedModel, TimeStampedModel):
+    """合班: classes of the school taught one subject together by one teacher (e.g. 初一(1)(2)班 体育). For these
+    classes it replaces their own lessons of the subject from the 课时计划 and 任课."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("学校"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("学科"))
+    classes = models.ManyToManyField(Class, related_name="+", verbose_name=_("合班班级"))
+    teacher = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("任课教师"))
+    periods_per_week = models.PositiveSmallIntegerField(_("周课时"))
+    doubles = models.PositiveSmallIntegerField(_("连堂次数"), default=0)
+    room_type = models.CharField(_("场室类型"), max_length=20, blank=True)
+
+    scope_paths = {"district": "school__district_id", "school": "school_id"}
+
+    class Meta:
+        verbose_name = _("合班")
+        verbose_name_plural = _("合班")
+        ordering = ["subject__sort_order", "id"]
+
+    def __str__(self):
+        return f"{self.subject.name} {self.periods_per_week}"
+
+    def clean(self):
+        _periods_clean(self)
+
+
+def _periods_clean(obj) -> None:
+    if obj.periods_per_week is not None and not 1 <= obj.periods_per_week <= 40:
+        raise ValidationError({"periods_per_week": _("周课时须在 1–40 之间")})
+    if obj.periods_per_week is not None and obj.doubles * 2 > obj.periods_per_week:
+        raise ValidationError(
+            {"doubles": _("连堂 %(d)s 次需要 %(n)s 课时，超过了周课时") % {"d": obj.doubles, "n": obj.doubles * 2}}
+        )
+    room_type = getattr(obj, "room_type", "")
+    if room_type and room_type not in ROOM_TYPES:
+        raise ValidationError({"room_type": _("未知的场室类型“%(t)s”") % {"t": room_type}})
+
+
+class ElectiveBlock(ScopedModel, TimeStampedModel):
+    """走班 block (e.g. 选考A段) of a grade: its teaching groups (教学班) have their lessons at the same times,
+    each drawing students from some classes of the grade; while the block runs those classes have no other lesson."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("学校"))
+    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="+", verbose_name=_("年级"))
+    name = models.CharField(_("名称"), max_length=40)
+    periods_per_week = models.PositiveSmallIntegerField(_("周课时"))
+    doubles = models.PositiveSmallIntegerField(_("连堂次数"), default=0)
+
+    scope_paths = {"district": "school__district_id", "school": "school_id", "grade": "grade_id"}
+
+    class Meta:
+        verbose_name = _("走班")
+        verbose_name_plural = _("走班")
+        ordering = ["grade_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="timetable_block_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.grade_id and self.school_id and self.grade.school_id != self.school_id:
+            raise ValidationError({"grade": _("年级不属于该学校")})
+        _periods_clean(self)
+
+
+class TeachingGroup(ScopedModel, TimeStampedModel):
+    """教学班 of a 走班 block: a subject taught by one teacher to students from some classes of the grade, in a
+    given room or a room of a given type (blank: any free 普通教室 is not assigned; students go to the teacher)."""
+
+    block = models.ForeignKey(ElectiveBlock, on_delete=models.CASCADE, related_name="groups", verbose_name=_("走班"))
+    name = models.CharField(_("教学班名称"), max_length=40)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("学科"))
+    teacher = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("任课教师"))
+    classes = models.ManyToManyField(Class, related_name="+", verbose_name=_("学生来源班级"))
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("场室")
+    )
+    room_type = models.CharField(_("场室类型"), max_length=20, blank=True)
+    size = models.PositiveSmallIntegerField(_("学生人数"), null=True, blank=True)
+
+    scope_paths = {
+        "district": "block__school__district_id",
+        "school": "block__school_id",
+        "grade": "block__grade_id",
+    }
+
+    class Meta:
+        verbose_name = _("教学班")
+        verbose_name_plural = _("教学班")
+        ordering = ["block_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["block", "name"], name="timetable_group_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.room_type and self.room_type not in ROOM_TYPES:
+            raise ValidationError({"room_type": _("未知的场室类型“%(t)s”") % {"t": self.room_type}})
+        if self.size is not None and self.size > 300:
+            raise ValidationError({"size": _("学生人数不能超过 300")})
+
+
 class TimetableStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     QUEUED = "queued", _("排队中")
@@ -305,6 +407,12 @@ class TimetableEntry(ScopedModel, models.Model):
     period = models.PositiveSmallIntegerField(_("节次"))
     length = models.PositiveSmallIntegerField(_("节数"), default=1)
     locked = models.BooleanField(_("锁定"), default=False)
+    # 合班/走班: the rows of one lesson occurrence taught to several classes (one row per class, and for 走班 per
+    # teaching group) share this key; they move and lock together. Blank for a class's own lesson.
+    parallel_key = models.CharField(max_length=40, blank=True, default="")
+    teaching_group = models.ForeignKey(
+        TeachingGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("教学班")
+    )
 
     scope_paths = {
         "district": "timetable__school__district_id",
@@ -317,7 +425,11 @@ class TimetableEntry(ScopedModel, models.Model):
         verbose_name = _("课表条目")
         verbose_name_plural = _("课表条目")
         ordering = ["day", "period"]
-        indexes = [models.Index(fields=["timetable", "klass"]), models.Index(fields=["timetable", "teacher"])]
+        indexes = [
+            models.Index(fields=["timetable", "klass"]),
+            models.Index(fields=["timetable", "teacher"]),
+            models.Index(fields=["timetable", "parallel_key"]),
+        ]
 
     def periods(self) -> list[int]:
         return list(range(self.period, self.period + self.length))

@@ -12,6 +12,9 @@ SETUP = [
     "timetable.courseplan",
     "timetable.teacherrule",
     "timetable.classrule",
+    "timetable.combinedlesson",
+    "timetable.electiveblock",
+    "timetable.teachinggroup",
 ]
 FULL = {"view", "add", "change", "archive", "export"}
 

@@ -4,10 +4,13 @@ one's own token is self-service."""
 
 from core.scope_matrix import Case, register_case, register_public, register_self_service
 
-from .testing import DRAFT_NAME, PUBLISHED_NAME, REASON, tt_world
+from .testing import BLOCK_NAME, DRAFT_NAME, GROUP_NAME, PUBLISHED_NAME, REASON, parallel_world, tt_world
 
 register_public("timetable:ics_feed")  # the secret token is the credential
 register_self_service("timetable:ics_regenerate")
+# a teacher's own 尽量不排 wishes: only their own rule at their own schools (others: 404)
+register_self_service("timetable:my_wishes")
+register_self_service("timetable:my_wish_slot")
 
 
 def _w(w):
@@ -238,3 +241,175 @@ reg(
     )
 )
 reg(Case("timetable:substitution_cancel", lambda w: [_w(w).sub_a.pk], "teacher_a", "teacher_b", method="post"))
+
+
+def _room_and_preference_cases() -> None:
+    """A room's unavailable slots (教务) and the teacher's 尽量不排 marks."""
+    reg(
+        Case(
+            "timetable:room_rule",
+            lambda w: [_w(w).school_a.pk, w.room_a.pk],
+            "school_admin_a",
+            "school_admin_b",
+            marker=lambda w: w.room_a.name,
+        )
+    )
+    reg(
+        Case(
+            "timetable:room_rule",
+            lambda w: [_w(w).school_a.pk, w.room_a.pk],
+            "district_admin",
+            "teacher_a",
+            marker=lambda w: w.room_a.name,
+        )
+    )
+    reg(
+        Case(
+            "timetable:room_slot",
+            lambda w: [_w(w).school_a.pk, w.room_a.pk],
+            "school_admin_a",
+            "school_admin_b",
+            method="post",
+            data=lambda w: {"day": 1, "period": 2},
+        )
+    )
+    reg(
+        Case(
+            "timetable:room_slot",
+            lambda w: [_w(w).school_a.pk, w.room_a.pk],
+            "school_admin_a",
+            "teacher_a",
+            method="post",
+            data=lambda w: {"day": 1, "period": 2},
+        )
+    )
+    reg(
+        Case(
+            "timetable:teacher_slot",
+            lambda w: [_w(w).school_a.pk, w.math_a.pk],
+            "school_admin_a",
+            "school_admin_b",
+            method="post",
+            data=lambda w: {"day": 3, "period": 4, "paint": "soft"},
+        )
+    )
+
+
+_room_and_preference_cases()
+
+
+# 合班 / 走班 setup
+def _pw(w):
+    return parallel_world(w)
+
+
+reg(
+    Case(
+        "timetable:combined",
+        lambda w: [_pw(w).school_a.pk],
+        "school_admin_a",
+        "school_admin_b",
+        marker=lambda w: "体育与健康",
+    )
+)
+reg(
+    Case(
+        "timetable:combined",
+        lambda w: [_pw(w).school_a.pk],
+        "district_admin",
+        "teacher_a",
+        marker=lambda w: "体育与健康",
+    )
+)
+reg(
+    Case(
+        "timetable:combined_delete",
+        lambda w: [_pw(w).school_a.pk, w.combined_a.pk],
+        "school_admin_a",
+        "school_admin_b",
+        method="post",
+    )
+)
+reg(
+    Case(
+        "timetable:combined_delete",
+        lambda w: [_pw(w).school_a.pk, w.combined_a.pk],
+        "school_admin_a",
+        "district_admin",
+        method="post",
+    )
+)
+reg(
+    Case(
+        "timetable:electives",
+        lambda w: [_pw(w).school_a.pk],
+        "school_admin_a",
+        "school_admin_b",
+        marker=lambda w: BLOCK_NAME,
+    )
+)
+reg(
+    Case(
+        "timetable:elective_block",
+        lambda w: [_pw(w).school_a.pk, w.block_a.pk],
+        "school_admin_a",
+        "school_admin_b",
+        marker=lambda w: GROUP_NAME,
+    )
+)
+reg(
+    Case(
+        "timetable:elective_block",
+        lambda w: [_pw(w).school_a.pk, w.block_a.pk],
+        "school_admin_a",
+        "school_admin_b",
+        method="post",
+        data=lambda w: {"action": "block", "grade": w.grade_a.pk, "name": "矩阵选考B段", "periods_per_week": 2},
+    )
+)
+reg(
+    Case(
+        "timetable:elective_block_delete",
+        lambda w: [_pw(w).school_a.pk, w.block_a.pk],
+        "school_admin_a",
+        "school_admin_b",
+        method="post",
+    )
+)
+reg(
+    Case(
+        "timetable:teaching_group_delete",
+        lambda w: [_pw(w).school_a.pk, w.group_a.pk],
+        "school_admin_a",
+        "school_admin_b",
+        method="post",
+    )
+)
+reg(
+    Case(
+        "timetable:teaching_group_delete",
+        lambda w: [_pw(w).school_a.pk, w.group_a.pk],
+        "school_admin_a",
+        "teacher_a",
+        method="post",
+    )
+)
+
+
+def _substitution_stats_cases() -> None:
+    """代课统计 of a school and its Excel: the school's and the district's admins; not another school, not teachers."""
+    reg(
+        Case(
+            "timetable:substitution_stats",
+            _school,
+            "school_admin_a",
+            "school_admin_b",
+            marker=lambda w: w.school_a.name,
+        )
+    )
+    reg(Case("timetable:substitution_stats", _school, "district_admin", "teacher_a", marker=lambda w: "代课统计"))
+    reg(Case("timetable:substitution_stats_export", _school, "school_admin_a", "school_admin_b", kind="download"))
+    reg(Case("timetable:substitution_stats_export", _school, "district_admin", "teacher_a", kind="download"))
+
+
+_substitution_stats_cases()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,7 +146,94 @@ def _item(
         "note": note,
         "day": e.day,
         "period": e.period,
+        "parallel_key": e.parallel_key,
+        "group_id": e.teaching_group_id,
     }
+
+
+def parallel_merge(timetable: Timetable, items: list[dict], *, show: str) -> list[dict]:
+    """Fold the rows of one 合班/走班 occurrence into one grid item. In a class's grid a 合班 is marked “合班” with
+    the other classes named, and a 走班 block shows “走班：<block>” with every group, teacher and room; in a
+    teacher's or a room's grid the item names the classes (and the teaching group) taught."""
+    parallel = [it for it in items if it.get("parallel_key")]
+    if not parallel:
+        return items
+    from .models import TeachingGroup
+
+    keys = {it["parallel_key"] for it in parallel}
+    rows = (
+        TimetableEntry.objects.filter(timetable=timetable, parallel_key__in=keys)
+        .select_related("klass__grade", "subject", "teacher", "room")
+        .only(*ENTRY_FIELDS)
+        .order_by("klass__grade__stage", "-klass__grade__entry_year", "klass__number", "teaching_group_id")
+    )
+    classes: dict[tuple, list[str]] = defaultdict(list)  # (key, group or None) -> class names
+    members: dict[str, list] = defaultdict(list)
+    for e in rows:
+        for k in ((e.parallel_key, None), (e.parallel_key, e.teaching_group_id)):
+            if e.klass.name not in classes[k]:
+                classes[k].append(e.klass.name)
+        members[e.parallel_key].append(e)
+    names = {
+        g.pk: (g.name, g.block.name)
+        for g in TeachingGroup.objects.filter(
+            pk__in={it["group_id"] for it in parallel if it["group_id"]}
+        ).select_related("block")
+    }
+    for e in rows:
+        if e.teaching_group_id and e.teaching_group_id not in names:
+            names[e.teaching_group_id] = ("", "")
+    by_unit: dict[tuple, dict] = {}
+    out = []
+    for it in items:
+        key = it.get("parallel_key")
+        if not key:
+            out.append(it)
+            continue
+        unit = (key, it["first"]) if show == "class" else (key, it["group_id"], it["first"])
+        merged = by_unit.get(unit)
+        if merged is not None:
+            merged["ids"].append(it["id"])
+            continue
+        merged = {**it, "ids": [it["id"]]}
+        by_unit[unit] = merged
+        out.append(merged)
+        elective = any(e.teaching_group_id for e in members[key]) or key.startswith("b")
+        if not elective:
+            merged["parallel"] = "combined"
+            all_classes = classes[(key, None)]
+            if show == "class":
+                others = [n for n in all_classes if n != it["klass"]]
+                merged["with"] = _("与%(classes)s合班") % {"classes": "、".join(others)} if others else ""
+            else:
+                merged["klass"] = "、".join(all_classes)
+            continue
+        merged["parallel"] = "elective"
+        group_name, block_name = names.get(it["group_id"], ("", ""))
+        merged["block"] = block_name or _("走班")
+        if show == "class":
+            merged["subject"] = _("走班：%(name)s") % {"name": merged["block"]}
+            groups, seen = [], set()
+            for e in members[key]:
+                if e.teaching_group_id in seen:
+                    continue
+                seen.add(e.teaching_group_id)
+                groups.append(
+                    {
+                        "name": names.get(e.teaching_group_id, ("", ""))[0] or e.subject.name,
+                        "subject": e.subject.name,
+                        "teacher": e.teacher.name if e.teacher_id else "",
+                        "room": e.room.name if e.room_id else "",
+                    }
+                )
+            merged["groups"] = groups
+            merged["teacher"] = ""
+            merged["room"] = ""
+            merged["title"] = "；".join(" ".join(x for x in (g["name"], g["teacher"], g["room"]) if x) for g in groups)
+        else:
+            label = group_name or it["subject"]
+            merged["klass"] = f"{label}（{'、'.join(classes[(key, it['group_id'])])}）"
+    return out
 
 
 def grid_build(setup: WeekSetup, items: list[dict]) -> dict:
@@ -217,7 +304,8 @@ def class_grid(*, user, timetable: Timetable, klass: Class, monday: dt.date | No
         .select_related("subject", "teacher", "room", "klass__grade")
         .only(*ENTRY_FIELDS)
     )
-    return grid_build(setup, _apply_week(entries, _week_substitutions(timetable, monday), {}))
+    items = _apply_week(entries, _week_substitutions(timetable, monday), {})
+    return grid_build(setup, parallel_merge(timetable, items, show="class"))
 
 
 def teacher_grid(*, user, timetable: Timetable, teacher: Person, monday: dt.date | None = None) -> dict:
@@ -259,7 +347,7 @@ def teacher_grid(*, user, timetable: Timetable, teacher: Person, monday: dt.date
                         change="substitute",
                     )
                 )
-    return grid_build(setup, items)
+    return grid_build(setup, parallel_merge(timetable, items, show="teacher"))
 
 
 def room_grid(*, user, timetable: Timetable, room: Room) -> dict:
@@ -270,7 +358,7 @@ def room_grid(*, user, timetable: Timetable, room: Room) -> dict:
         .select_related("subject", "teacher", "room", "klass__grade")
         .only(*ENTRY_FIELDS)
     )
-    return grid_build(setup, [_item(e) for e in entries])
+    return grid_build(setup, parallel_merge(timetable, [_item(e) for e in entries], show="room"))
 
 
 def overview(*, user, timetable: Timetable) -> dict:
@@ -427,3 +515,101 @@ def substitutions_visible(user):
 
 def _q_teacher(person_id):
     return Q(original_teacher_id=person_id) | Q(substitute_id=person_id)
+
+
+# --- a week across a change of version --------------------------------------------------------------------
+
+
+def versions_by_day(*, user, school_id: int, monday: dt.date) -> list[tuple[Timetable, list[int]]]:
+    """The published versions of a school in force on each day of the week starting ``monday`` (the same rule as
+    ``version_in_force``, applied day by day with one query): ``[(version, [weekday, ...]), ...]`` in day order.
+    A version that takes effect on a Wednesday gives Monday and Tuesday to the one before it."""
+    versions = list(
+        Timetable.objects.visible_to(user)
+        .filter(
+            school_id=school_id,
+            published_at__isnull=False,
+            status__in=[TimetableStatus.PUBLISHED, TimetableStatus.ARCHIVED],
+        )
+        .select_related("school", "term")
+    )
+    current = next((v for v in versions if v.status == TimetableStatus.PUBLISHED), None)
+    out: dict[int, tuple[Timetable, list[int]]] = {}
+    for weekday in range(7):
+        day = monday + dt.timedelta(days=weekday)
+        started = [v for v in versions if v.effective_from and v.effective_from <= day]
+        tt = max(started, key=lambda v: (v.effective_from, v.published_at)) if started else current
+        if tt is not None:
+            out.setdefault(tt.pk, (tt, []))[1].append(weekday)
+    return list(out.values())
+
+
+def grid_items(grid: dict) -> list[dict]:
+    """The lesson items of a built grid, once each (a 连堂's second period is left out)."""
+    return [it for row in grid["rows"] for cell in row["cells"] for it in cell["items"] if it["first"]]
+
+
+def week_grid(
+    *, user, school_id: int, monday: dt.date, klass: Class | None = None, teacher: Person | None = None
+) -> tuple[dict | None, list[tuple[Timetable, list[int]]]]:
+    """A class's (``klass``) or a teacher's week with each day taken from the version in force that day and the
+    approved 调课/代课 applied; and the versions used (``versions_by_day``). ``(None, [])`` before any version."""
+    parts = versions_by_day(user=user, school_id=school_id, monday=monday)
+    if not parts:
+        return None, []
+    items: list[dict] = []
+    for tt, days in parts:
+        if klass is not None:
+            grid = class_grid(user=user, timetable=tt, klass=klass, monday=monday)
+        else:
+            grid = teacher_grid(user=user, timetable=tt, teacher=teacher, monday=monday)
+        items += [it for it in grid_items(grid) if it["day"] in days]
+    return grid_build(week_setup_for(parts[-1][0].school), items), parts
+
+
+# --- 代课 statistics --------------------------------------------------------------------------------------
+
+
+def substitution_months(term) -> list[dt.date]:
+    """The first day of every month the term touches (the month filter of the statistics page)."""
+    out, day = [], term.start_date.replace(day=1)
+    while day <= term.end_date:
+        out.append(day)
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def substitution_teacher_stats(*, user, school_id: int, start: dt.date, end: dt.date) -> dict:
+    """Per teacher of the school, the 调课/代课 dated ``start``–``end`` (both included) that ``user`` can see:
+    代课 taught for colleagues (times and periods, a 连堂 counting two), 代课 asked of others, 调课 taken part in
+    (as the one asking or the colleague swapped with) — all approved — and their requests still pending.
+    ``{"rows": [...], "total": {...}}``, the busiest substitute first."""
+    qs = Substitution.objects.visible_to(user).filter(school_id=school_id, date__gte=start, date__lte=end)
+    approved = qs.filter(status=SubstitutionStatus.APPROVED)
+    subs = approved.filter(kind=SubstitutionKind.SUBSTITUTE)
+    swaps = approved.filter(kind=SubstitutionKind.SWAP)
+    rows: dict[int, dict] = defaultdict(
+        lambda: {"taught": 0, "taught_periods": 0, "requested": 0, "swaps": 0, "pending": 0}
+    )
+    for pid, n, periods in (
+        subs.exclude(substitute_id=None)
+        .values("substitute_id")
+        .annotate(n=Count("pk"), periods=Sum("entry__length"))
+        .values_list("substitute_id", "n", "periods")
+    ):
+        rows[pid]["taught"], rows[pid]["taught_periods"] = n, periods or 0
+    for pid, n in subs.values("original_teacher_id").annotate(n=Count("pk")).values_list("original_teacher_id", "n"):
+        rows[pid]["requested"] = n
+    for a, b in swaps.values_list("original_teacher_id", "substitute_id"):
+        for pid in {a, b} - {None}:
+            rows[pid]["swaps"] += 1
+    pending = qs.filter(status=SubstitutionStatus.PENDING)
+    for pid, n in pending.values("original_teacher_id").annotate(n=Count("pk")).values_list("original_teacher_id", "n"):
+        rows[pid]["pending"] = n
+    names = dict(Person.objects.filter(pk__in=list(rows)).values_list("pk", "name"))
+    out = [{"teacher_id": pid, "teacher": names.get(pid, ""), **counts} for pid, counts in rows.items()]
+    out.sort(key=lambda r: (-r["taught_periods"], -r["taught"], -r["requested"], r["teacher"]))
+    keys = ("taught", "taught_periods", "requested", "swaps", "pending")
+    total = {k: sum(r[k] for r in out) for k in keys}
+    total["swaps"] = swaps.count()  # each 调课 involves two teachers: count it once in the total
+    return {"rows": out, "total": total}

@@ -20,13 +20,17 @@ from core.notify import notify
 from core.services import _require, _save, current_term
 
 from .models import (
+    ROOM_TYPES,
     ClassRule,
+    CombinedLesson,
     CoursePlan,
+    ElectiveBlock,
     Room,
     Substitution,
     SubstitutionKind,
     SubstitutionStatus,
     TeacherRule,
+    TeachingGroup,
     Timetable,
     TimetableEntry,
     TimetableStatus,
@@ -148,7 +152,11 @@ def teacher_slot_toggle(*, actor, school: School, teacher: Person, day: int, per
     slots = [list(s) for s in (rule.unavailable if rule else [])]
     unavailable = [day, period] not in slots
     slots = [*slots, [day, period]] if unavailable else [s for s in slots if s != [day, period]]
-    teacher_rule_set(actor=actor, school=school, teacher=teacher, unavailable=slots)
+    fields = {"unavailable": slots}
+    if unavailable and rule and [day, period] in [list(s) for s in rule.preferred_off or []]:
+        # a hard 不可排 replaces the softer 尽量不排 wish on the same slot
+        fields["preferred_off"] = [list(s) for s in rule.preferred_off if list(s) != [day, period]]
+    teacher_rule_set(actor=actor, school=school, teacher=teacher, **fields)
     return unavailable
 
 
@@ -177,6 +185,248 @@ def class_slot_toggle(*, actor, klass: Class, day: int, period: int) -> bool:
     slots = [*slots, [day, period]] if off else [s for s in slots if s != [day, period]]
     class_rule_set(actor=actor, klass=klass, unavailable=slots)
     return off
+
+
+# --- 合班 and 走班 ------------------------------------------------------------------------------------------
+
+
+def _hours_fit(school: School, class_ids, field: str) -> None:
+    """Refuse (naming ``field``) when a class would have more lessons a week than slots, 合班 and 走班 included."""
+    from .problem import class_week_hours
+
+    hours = class_week_hours(school=school, term=current_term(district_id=school.district_id))
+    over = [hours[c] for c in sorted(set(class_ids)) if c in hours and hours[c]["hours"] > hours[c]["capacity"]]
+    if over:
+        raise ValidationError(
+            {
+                field: "；".join(
+                    _("%(klass)s 每周将有 %(n)s 节课（含合班、走班），超过可排的 %(c)s 节")
+                    % {"klass": r["klass"].name, "n": r["hours"], "c": r["capacity"]}
+                    for r in over
+                )
+            }
+        )
+
+
+def _classes_of_school(school: School, classes, field: str, *, grade: Grade | None = None) -> list[Class]:
+    classes = list(classes)
+    for c in classes:
+        if c.school_id != school.pk or c.archived_at is not None:
+            raise ValidationError({field: _("%(name)s 不是本校在读班级") % {"name": c.name}})
+        if grade is not None and c.grade_id != grade.pk:
+            raise ValidationError({field: _("%(name)s 不属于%(grade)s") % {"name": c.name, "grade": grade.label()}})
+    return classes
+
+
+def _teacher_field(school: School, teacher: Person | None) -> None:
+    if teacher is None:
+        raise ValidationError({"teacher": _("请选择任课教师")})
+    try:
+        _teacher_of_school(school, teacher)
+    except ValidationError as exc:
+        raise ValidationError({"teacher": exc.messages}) from exc
+
+
+def _subject_field(school: School, subject: Subject | None) -> None:
+    if subject is None:
+        raise ValidationError({"subject": _("请选择学科")})
+    if subject.district_id != school.district_id:
+        raise ValidationError({"subject": _("学科不属于本区县")})
+
+
+@transaction.atomic
+def combined_lesson_save(
+    *,
+    actor,
+    school: School,
+    combined: CombinedLesson | None = None,
+    subject: Subject | None,
+    classes,
+    teacher: Person | None,
+    periods_per_week: int,
+    doubles: int = 0,
+    room_type: str = "",
+) -> CombinedLesson:
+    """Create or change a 合班: ``classes`` (two or more of the school) have ``subject`` together with ``teacher``
+    instead of each class's own lessons of the subject; their week must still fit."""
+    obj = combined or CombinedLesson(school=school)
+    if obj.school_id != school.pk:
+        raise PermissionDenied(_("无权执行此操作"))
+    _require(actor, "change" if obj.pk else "add", obj)
+    before = snapshot(obj) if obj.pk else {}
+    before_classes = sorted(obj.classes.values_list("pk", flat=True)) if obj.pk else []
+    _subject_field(school, subject)
+    classes = _classes_of_school(school, classes, "classes")
+    if len(classes) < 2:
+        raise ValidationError({"classes": _("合班至少要选两个班级")})
+    _teacher_field(school, teacher)
+    taken = (
+        CombinedLesson.objects.filter(school=school, subject=subject, classes__in=classes)
+        .exclude(pk=obj.pk)
+        .prefetch_related("classes")
+        .distinct()
+    )
+    for other in taken:
+        both = [c.name for c in other.classes.all() if c in classes]
+        raise ValidationError(
+            {
+                "classes": _("%(classes)s 的%(subject)s已有合班安排")
+                % {"classes": "、".join(both), "subject": subject.name}
+            }
+        )
+    obj.subject, obj.teacher = subject, teacher
+    obj.periods_per_week, obj.doubles, obj.room_type = periods_per_week, doubles or 0, (room_type or "").strip()
+    _save(obj)
+    obj.classes.set(classes)
+    _hours_fit(school, [c.pk for c in classes], "periods_per_week")
+    changes = diff(before, snapshot(obj))
+    after_classes = sorted(c.pk for c in classes)
+    if after_classes != before_classes:
+        changes["classes"] = [before_classes, after_classes]
+    audit_record(actor=actor, action="combinedlesson.save", obj=obj, changes=changes)
+    return obj
+
+
+@transaction.atomic
+def combined_lesson_delete(*, actor, combined: CombinedLesson) -> None:
+    """Remove a 合班: its classes go back to their own lessons of the subject (课时计划 and 任课)."""
+    _require(actor, "change", combined)
+    changes = {**diff(snapshot(combined), {}), "classes": [sorted(combined.classes.values_list("pk", flat=True)), []]}
+    audit_record(actor=actor, action="combinedlesson.delete", obj=combined, changes=changes)
+    combined.delete()
+
+
+@transaction.atomic
+def elective_block_save(
+    *,
+    actor,
+    school: School,
+    block: ElectiveBlock | None = None,
+    grade: Grade | None,
+    name: str,
+    periods_per_week: int,
+    doubles: int = 0,
+) -> ElectiveBlock:
+    """Create or change a 走班 block of a grade (its teaching groups are added with ``teaching_group_save``)."""
+    obj = block or ElectiveBlock(school=school)
+    if obj.school_id != school.pk:
+        raise PermissionDenied(_("无权执行此操作"))
+    if grade is None:
+        raise ValidationError({"grade": _("请选择年级")})
+    obj.grade = grade
+    _require(actor, "change" if obj.pk else "add", obj)
+    if block is not None and block.grade_id != grade.pk and block.groups.exists():
+        raise ValidationError({"grade": _("已有教学班的走班不能改到别的年级")})
+    before = snapshot(obj) if obj.pk else {}
+    obj.name = (name or "").strip()
+    if not obj.name:
+        raise ValidationError({"name": _("请填写名称")})
+    if ElectiveBlock.objects.filter(school=school, name=obj.name).exclude(pk=obj.pk).exists():
+        raise ValidationError({"name": _("本校已有名为“%(name)s”的走班") % {"name": obj.name}})
+    obj.periods_per_week, obj.doubles = periods_per_week, doubles or 0
+    _save(obj)
+    if before:  # a changed block: every class taking part must still fit
+        through = TeachingGroup.classes.through.objects.filter(teachinggroup__block=obj)
+        _hours_fit(school, through.values_list("class_id", flat=True), "periods_per_week")
+    audit_record(actor=actor, action="electiveblock.save", obj=obj, changes=diff(before, snapshot(obj)))
+    return obj
+
+
+@transaction.atomic
+def elective_block_delete(*, actor, block: ElectiveBlock) -> None:
+    """Remove a 走班 block with its teaching groups (solved versions keep their lessons)."""
+    _require(actor, "change", block)
+    groups = list(block.groups.values_list("name", flat=True))
+    audit_record(
+        actor=actor, action="electiveblock.delete", obj=block, changes={**diff(snapshot(block), {}), "groups": groups}
+    )
+    block.delete()
+
+
+@transaction.atomic
+def teaching_group_save(
+    *,
+    actor,
+    block: ElectiveBlock,
+    group: TeachingGroup | None = None,
+    name: str,
+    subject: Subject | None,
+    teacher: Person | None,
+    classes,
+    room: Room | None = None,
+    room_type: str = "",
+    size: int | None = None,
+) -> TeachingGroup:
+    """Add or change a teaching group (教学班) of a 走班 block: its subject, teacher, room (or room type) and the
+    classes of the block's grade its students come from. A teacher or a room serves one group per block."""
+    school = block.school
+    obj = group or TeachingGroup(block=block)
+    if obj.block_id != block.pk:
+        raise PermissionDenied(_("无权执行此操作"))
+    _require(actor, "change" if obj.pk else "add", obj)
+    before = snapshot(obj) if obj.pk else {}
+    before_classes = sorted(obj.classes.values_list("pk", flat=True)) if obj.pk else []
+    obj.name = (name or "").strip()
+    if not obj.name:
+        raise ValidationError({"name": _("请填写教学班名称")})
+    siblings = block.groups.exclude(pk=obj.pk).select_related("teacher", "room")
+    if any(g.name == obj.name for g in siblings):
+        raise ValidationError({"name": _("本段已有名为“%(name)s”的教学班") % {"name": obj.name}})
+    _subject_field(school, subject)
+    _teacher_field(school, teacher)
+    for g in siblings:
+        if g.teacher_id == teacher.pk:
+            raise ValidationError(
+                {
+                    "teacher": _("%(teacher)s 已在本段教%(group)s，同一时间不能再教一个教学班")
+                    % {"teacher": teacher.name, "group": g.name}
+                }
+            )
+    classes = _classes_of_school(school, classes, "classes", grade=block.grade)
+    if not classes:
+        raise ValidationError({"classes": _("请选择学生来源班级")})
+    room_type = (room_type or "").strip()
+    if room is not None:
+        if room.school_id != school.pk or not room.is_active:
+            raise ValidationError({"room": _("%(name)s 不是本校在用场室") % {"name": room.name}})
+        for g in siblings:
+            if g.room_id == room.pk:
+                raise ValidationError(
+                    {"room": _("%(room)s 已分给本段的%(group)s") % {"room": room.name, "group": g.name}}
+                )
+        if size and room.capacity < size:
+            raise ValidationError(
+                {
+                    "room": _("%(room)s 只能容纳 %(c)s 人，少于 %(n)s 人")
+                    % {"room": room.name, "c": room.capacity, "n": size}
+                }
+            )
+        room_type = ""
+    elif room_type:
+        if room_type not in ROOM_TYPES:
+            raise ValidationError({"room_type": _("未知的场室类型“%(t)s”") % {"t": room_type}})
+        if not Room.objects.filter(
+            school=school, room_type=room_type, is_active=True, capacity__gte=size or 0
+        ).exists():
+            raise ValidationError({"room_type": _("本校没有可容纳 %(n)s 人的%(t)s") % {"n": size or 0, "t": room_type}})
+    obj.subject, obj.teacher, obj.room, obj.room_type, obj.size = subject, teacher, room, room_type, size
+    _save(obj)
+    obj.classes.set(classes)
+    _hours_fit(school, [c.pk for c in classes], "classes")
+    changes = diff(before, snapshot(obj))
+    after_classes = sorted(c.pk for c in classes)
+    if after_classes != before_classes:
+        changes["classes"] = [before_classes, after_classes]
+    audit_record(actor=actor, action="teachinggroup.save", obj=obj, changes=changes)
+    return obj
+
+
+@transaction.atomic
+def teaching_group_delete(*, actor, group: TeachingGroup) -> None:
+    """Remove a teaching group from its 走班 block."""
+    _require(actor, "change", group)
+    audit_record(actor=actor, action="teachinggroup.delete", obj=group, changes=diff(snapshot(group), {}))
+    group.delete()
 
 
 # --- versions and solving -------------------------------------------------------------------------------
@@ -216,6 +466,8 @@ def timetable_create(*, actor, school: School, name: str = "", time_limit: int =
                     period=e.period,
                     length=e.length,
                     locked=e.locked,
+                    parallel_key=e.parallel_key,
+                    teaching_group_id=e.teaching_group_id,
                 )
                 for e in copy_from.entries.all()
             ]
@@ -260,6 +512,8 @@ def timetable_solve(*, actor, timetable: Timetable, time_limit: int | None = Non
 def _fix_link(code: str) -> str:
     """Which setup page fixes a conflict of this kind (the engine's codes name what they are about)."""
     code = (code or "").lower()
+    if code.startswith("block"):
+        return "electives"
     if "no_teacher" in code or "assign" in code:
         return "assignments"
     if "room" in code:
@@ -407,16 +661,30 @@ def entry_move(*, actor, entry: TimetableEntry, day: int, period: int) -> Timeta
     if not (0 <= day < setup.days and period >= 0 and period + entry.length <= setup.periods):
         raise ValidationError(_("目标时段超出了每周的上课时段"))
     before = {"day": entry.day, "period": entry.period}
+    moved = _unit_of(entry)
+    TimetableEntry.objects.filter(pk__in=[e.pk for e in moved]).update(day=day, period=period)
     entry.day, entry.period = day, period
-    entry.save(update_fields=["day", "period"])
     audit_record(
         actor=actor,
         action="timetableentry.move",
         obj=tt,
         object_repr=f"{tt.name}：{entry.klass.name} {entry.subject.name}",
-        changes={"entry": entry.pk, "from": before, "to": {"day": day, "period": period}},
+        changes={
+            "entry": entry.pk,
+            "entries": [e.pk for e in moved],
+            "from": before,
+            "to": {"day": day, "period": period},
+        },
     )
     return entry
+
+
+def _unit_of(entry: TimetableEntry) -> list[TimetableEntry]:
+    """The rows that move and lock together with ``entry``: all classes (and 走班 groups) of its 合班/走班
+    occurrence, or the entry alone."""
+    if not entry.parallel_key:
+        return [entry]
+    return list(TimetableEntry.objects.filter(timetable_id=entry.timetable_id, parallel_key=entry.parallel_key))
 
 
 @transaction.atomic
@@ -425,14 +693,15 @@ def entry_lock(*, actor, entry: TimetableEntry, locked: bool) -> TimetableEntry:
     tt = entry.timetable
     _require(actor, "change", tt)
     _editable(tt)
+    unit = _unit_of(entry)
+    TimetableEntry.objects.filter(pk__in=[e.pk for e in unit]).update(locked=locked)
     entry.locked = locked
-    entry.save(update_fields=["locked"])
     audit_record(
         actor=actor,
         action="timetableentry.lock" if locked else "timetableentry.unlock",
         obj=tt,
         object_repr=f"{tt.name}：{entry.klass.name} {entry.subject.name}",
-        changes={"entry": entry.pk},
+        changes={"entry": entry.pk, "entries": [e.pk for e in unit]},
     )
     return entry
 
@@ -676,3 +945,85 @@ def can_publish(user, timetable: Timetable) -> bool:
     from core.scope import can
 
     return can(user, "publish", timetable)
+
+
+# --- room availability and teachers' 尽量不排 wishes ----------------------------------------------------------
+
+
+def _slot_check(school: School, day: int, period: int, label: str) -> None:
+    """A clicked slot must lie inside the school's week (else a ValidationError naming ``label``)."""
+    from .problem import week_setup_for
+
+    setup = week_setup_for(school)
+    slots_clean([[day, period]], setup.days, setup.periods, label)
+
+
+def _slot_flip(slots, day: int, period: int) -> tuple[list[list[int]], bool]:
+    """``slots`` with ``[day, period]`` added when absent or removed when present; and whether it is now in."""
+    current = [[int(d), int(p)] for d, p in slots or []]
+    if [day, period] in current:
+        return [s for s in current if s != [day, period]], False
+    return [*current, [day, period]], True
+
+
+def room_slot_toggle(*, actor, room: Room, day: int, period: int) -> bool:
+    """Click on a room's grid: mark a slot in which the room cannot be used (维修, 借给考试…), or free it again.
+    The engine never places a lesson in the room at a marked slot. Returns whether the slot is now unavailable."""
+    _slot_check(room.school, day, period, _("场室不可用时段"))
+    slots, now_off = _slot_flip(room.unavailable, day, period)
+    room_save(actor=actor, school=room.school, room=room, unavailable=slots)
+    return now_off
+
+
+def teacher_preferred_toggle(*, actor, school: School, teacher: Person, day: int, period: int) -> bool:
+    """The 教务 marks a slot the teacher would rather not teach (尽量不排, a soft wish the engine avoids when it
+    can) or clears it. A slot marked 不可排 becomes 尽量不排. Returns whether the slot is now a wish."""
+    _slot_check(school, day, period, _("尽量不排时段"))
+    rule = TeacherRule.objects.filter(school=school, teacher=teacher).first()
+    preferred, now_on = _slot_flip(rule.preferred_off if rule else [], day, period)
+    unavailable = [list(s) for s in (rule.unavailable if rule else [])]
+    if now_on:
+        unavailable = [s for s in unavailable if s != [day, period]]
+    teacher_rule_set(actor=actor, school=school, teacher=teacher, preferred_off=preferred, unavailable=unavailable)
+    return now_on
+
+
+def teacher_wish_limit(school: School) -> int:
+    """How many 尽量不排 slots a teacher may ask for themselves: two a school day on average, so that the wishes
+    of a whole staff can still be honoured."""
+    from .problem import week_setup_for
+
+    return 2 * week_setup_for(school).days
+
+
+@transaction.atomic
+def teacher_wish_toggle(*, actor, school: School, day: int, period: int) -> bool:
+    """A teacher marks one of their own 尽量不排 slots at ``school`` (or clears it) from 我的课表. Only wishes: the
+    不可排 slots set by the 教务 cannot be changed here. Returns whether the slot is now a wish."""
+    from .checks import _cell_name
+    from .problem import week_setup_for
+
+    person = getattr(actor, "person", None)
+    if person is None:
+        raise PermissionDenied(_("只有教职工可以填写排课意愿"))
+    if not StaffPost.objects.filter(school=school, person=person, archived_at__isnull=True).exists():
+        raise PermissionDenied(_("无权执行此操作"))
+    _slot_check(school, day, period, _("尽量不排时段"))
+    rule = TeacherRule.objects.select_for_update().filter(school=school, teacher=person).first() or TeacherRule(
+        school=school, teacher=person
+    )
+    setup = week_setup_for(school)
+    cell = _cell_name(setup, day, period)
+    if [day, period] in [[int(d), int(p)] for d, p in rule.unavailable or []]:
+        raise ValidationError({"preferred_off": _("%(cell)s 已由教务设为不可排，请联系教务修改") % {"cell": cell}})
+    if (day, period) in {(int(d), int(p)) for d, p in setup.blocked or []}:
+        raise ValidationError({"preferred_off": _("%(cell)s 全校不排课，不必再标记") % {"cell": cell}})
+    before = snapshot(rule) if rule.pk else {}
+    preferred, now_on = _slot_flip(rule.preferred_off, day, period)
+    limit = teacher_wish_limit(school)
+    if now_on and len(preferred) > limit:
+        raise ValidationError({"preferred_off": _("尽量不排时段最多标记 %(n)s 个，请先取消一些再添加") % {"n": limit}})
+    rule.preferred_off = slots_clean(preferred, setup.days, setup.periods, _("尽量不排时段"))
+    _save(rule)
+    audit_record(actor=actor, action="teacherrule.wish", obj=rule, changes=diff(before, snapshot(rule)))
+    return now_on

@@ -96,3 +96,34 @@ def tt_world(w):
         requested_by=w.teacher_a,
     )
     return w
+
+
+BLOCK_NAME = "矩阵选考A段"
+GROUP_NAME = "物理A班"
+
+
+def parallel_world(w):
+    """合班 and 走班 fixtures on school A (once): 七年级 1、2 班 体育与健康 together with 赵班主任 (2 periods), and a
+    走班 block “矩阵选考A段” (2 periods) with 物理A班 (陈老师, 物理实验室) and 历史A班 (王班主任), both from 1、2 班."""
+    from core.models import Subject
+
+    from .models import CombinedLesson, ElectiveBlock, TeachingGroup
+
+    tt_world(w)
+    if getattr(w, "block_a", None) is not None:
+        return w
+    subjects = {s.name: s for s in Subject.objects.filter(district=w.district)}
+    w.combined_a = CombinedLesson.objects.create(
+        school=w.school_a, subject=subjects["体育与健康"], teacher=w.head_a2, periods_per_week=2
+    )
+    w.combined_a.classes.set([w.class_a1, w.class_a2])
+    w.block_a = ElectiveBlock.objects.create(school=w.school_a, grade=w.grade_a, name=BLOCK_NAME, periods_per_week=2)
+    w.group_a = TeachingGroup.objects.create(
+        block=w.block_a, name=GROUP_NAME, subject=subjects["物理"], teacher=w.math_a, room=w.room_a, size=30
+    )
+    w.group_a.classes.set([w.class_a1, w.class_a2])
+    w.group_a2 = TeachingGroup.objects.create(
+        block=w.block_a, name="历史A班", subject=subjects["历史"], teacher=w.head_a1, size=30
+    )
+    w.group_a2.classes.set([w.class_a1, w.class_a2])
+    return w

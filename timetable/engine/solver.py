@@ -844,6 +844,7 @@ def _first_feasible(compiled: Compiled, deadline: float, seed: int, workers: int
     Returns ({occurrence key: start} | "infeasible" | None, violations left)."""
     import threading
 
+    total_time = deadline - time.monotonic()
     builder = _Builder(compiled, with_soft=False, relax=relax)
     builder.build()
     solver = cp_model.CpSolver()
@@ -862,13 +863,14 @@ def _first_feasible(compiled: Compiled, deadline: float, seed: int, workers: int
             )
         )
         stall = max(2.0, 0.1 * (deadline - time.monotonic()))
-        state = {"best": None, "at": None}
+        state = {"best": None, "at": None, "first": None}
 
         class _Watch(cp_model.CpSolverSolutionCallback):
             def on_solution_callback(self) -> None:
                 value = self.ObjectiveValue()
                 if state["best"] is None or value < state["best"]:
                     state["best"], state["at"] = value, time.monotonic()
+                    state["first"] = state["first"] or state["at"]
                     _debug(f"phase 1: {value:g} violations")
                 if value <= 0:
                     self.StopSearch()
@@ -877,7 +879,9 @@ def _first_feasible(compiled: Compiled, deadline: float, seed: int, workers: int
 
         def watchdog() -> None:
             while not done.wait(0.2):
-                if state["at"] is not None and time.monotonic() - state["at"] > stall:
+                now = time.monotonic()
+                # stalled, or long enough: the targeted repair is faster on the last violations
+                if state["at"] is not None and (now - state["at"] > stall or now - state["first"] > 3 * stall):
                     solver.stop_search()
                     return
 
@@ -895,9 +899,19 @@ def _first_feasible(compiled: Compiled, deadline: float, seed: int, workers: int
     sol = solver.response_proto.solution
     chosen = {vk: next(s for s, v in var_map.items() if sol[v.index]) for vk, var_map in builder.x.items()}
     violations = sum(sol[v.index] for v in builder.relax_vars if v.index not in builder.soft_relax)
-    if violations and (status != cp_model.OPTIMAL or builder.late_relax):
+    if builder.soft_relax or (violations and status != cp_model.OPTIMAL):
+        # the wishes in the relaxed model (different days for a min-days group) are polished by the
+        # same search once no limit is broken, leaving a quarter of the time to the full model
         chosen, violations = _repair(
-            compiled, builder, chosen, [sol[v.index] for v in builder.relax_vars], deadline, seed, workers, log=_debug
+            compiled,
+            builder,
+            chosen,
+            [sol[v.index] for v in builder.relax_vars],
+            deadline,
+            seed,
+            workers,
+            log=_debug,
+            polish_until=deadline - 0.25 * total_time if builder.soft_relax else None,
         )
     return {occ.key: chosen[occ.vk] for occ in compiled.occs}, violations
 
@@ -1060,6 +1074,7 @@ def _repair(
     workers: int,
     *,
     log: Callable[[str], None] | None = None,
+    polish_until: float | None = None,
 ) -> tuple[dict[tuple, int], int]:
     """Targeted large-neighbourhood search on the relaxed model: while some limit is broken
     (``builder.relax_vars`` > 0), free the lessons around one broken constraint (its owner's
@@ -1091,10 +1106,20 @@ def _repair(
     total = sum(weight[i] * x for i, x in val.items())
     size = 40
     it = 0
-    while hard_left() > 0 and time.monotonic() < deadline - 0.2:
+
+    def go_on() -> bool:
+        now = time.monotonic()
+        if now >= deadline - 0.2:
+            return False
+        if hard_left() > 0:
+            return True
+        # limits all kept: polish the wishes of the relaxed model while polishing time lasts
+        return polish_until is not None and now < polish_until and total > 0
+
+    while go_on():
         it += 1
         broken = [builder.relax_owner[i] for i, x in val.items() if x > 0 and i not in soft]
-        if rng.random() < 0.2:
+        if not broken or rng.random() < 0.2:
             broken += [builder.relax_owner[i] for i, x in val.items() if x > 0 and i in soft]
         rng.shuffle(broken)
         free: set[tuple] = set()

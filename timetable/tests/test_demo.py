@@ -26,3 +26,18 @@ def test_demo_seed_publishes_a_timetable(world):
     # running it again changes nothing
     timetable_demo_seed(district=world.district, seed=1, out=lines.append)
     assert Timetable.objects.filter(school=school).count() == 1
+
+
+def test_demo_seed_uses_the_shared_demo_school(world):
+    """The hook finds its school like every module's hook (core.demo.generate.demo_school_and_class), not by
+    school type: with school A made the district's 九年一贯制 school, the timetable still goes to the demo school."""
+    from core.demo.generate import demo_school_and_class
+    from core.models import School
+
+    School.objects.filter(pk=world.school_a.pk).update(school_type="nine_year")
+    School.objects.filter(pk=world.school_b.pk).update(school_type="primary")
+    school, _klass = demo_school_and_class(world.district)
+    assert school == world.school_b
+    timetable_demo_seed(district=world.district, seed=2, out=lambda line: None, time_limit=3)
+    assert Timetable.objects.filter(school=world.school_b, status=TimetableStatus.PUBLISHED).exists()
+    assert not Timetable.objects.filter(school=world.school_a).exists()

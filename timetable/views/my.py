@@ -47,6 +47,30 @@ def _version(request, school_id: int, monday: dt.date):
     return sel.published_timetable(user=request.user, school_id=school_id, on=monday + dt.timedelta(days=6))
 
 
+def _week_view(request, school_id: int, monday: dt.date, *, klass=None, teacher=None):
+    """What a week page shows: the ``?version=`` one for the school's admins; otherwise each day from the version
+    in force that day (a version taking effect on a Wednesday leaves Monday and Tuesday to the one before).
+    Returns (the version in force at the end of the week, the grid, ``[(version, weekdays)]``)."""
+    vid = request.GET.get("version")
+    if vid and vid.isdigit():
+        tt = _version(request, school_id, monday)
+        if klass is not None:
+            grid = sel.class_grid(user=request.user, timetable=tt, klass=klass, monday=monday)
+        else:
+            grid = sel.teacher_grid(user=request.user, timetable=tt, teacher=teacher, monday=monday)
+        return tt, grid, [(tt, list(range(7)))]
+    grid, parts = sel.week_grid(user=request.user, school_id=school_id, monday=monday, klass=klass, teacher=teacher)
+    return (parts[-1][0] if parts else None), grid, parts
+
+
+def _version_change(monday: dt.date, parts) -> dict | None:
+    """The change of version inside the week, for the note above the grid (None when one version holds)."""
+    if len(parts) < 2:
+        return None
+    new, days = parts[-1]
+    return {"old": parts[0][0], "new": new, "date": monday + dt.timedelta(days=days[0])}
+
+
 def _week_nav(monday: dt.date) -> dict:
     return {
         "monday": monday,
@@ -73,21 +97,29 @@ def my_timetable(request):
     target = targets[index] if 0 <= index < len(targets) else (targets[0] if targets else None)
     ctx = {"title": _("我的课表"), "targets": targets, "target": target, "index": index, "grid": None}
     ctx["managed"] = sel.viewable_schools(request.user)
+    ctx["is_teacher"] = any(t["kind"] == "teacher" for t in targets)
     if target is not None:
         monday = _week(request)
-        tt = sel.published_timetable(user=request.user, school_id=target["school_id"], on=monday + dt.timedelta(days=6))
-        ctx.update({"timetable": tt, "week": _week_nav(monday), "show": target["kind"]})
-        if tt is not None:
-            if target["kind"] == "teacher":
-                person = request.user.person
-                ctx["grid"] = sel.teacher_grid(user=request.user, timetable=tt, teacher=person, monday=monday)
-                ctx["pdf_url"] = reverse("timetable:teacher_export", args=[target["school_id"], person.pk, "pdf"])
-                ctx["xlsx_url"] = reverse("timetable:teacher_export", args=[target["school_id"], person.pk, "xlsx"])
-            else:
-                klass = class_get(request.user, target["id"])
-                ctx["grid"] = sel.class_grid(user=request.user, timetable=tt, klass=klass, monday=monday)
-                ctx["pdf_url"] = reverse("timetable:class_export", args=[klass.pk, "pdf"])
-                ctx["xlsx_url"] = reverse("timetable:class_export", args=[klass.pk, "xlsx"])
+        week = f"?week={monday.isoformat()}"
+        if target["kind"] == "teacher":
+            person = request.user.person
+            tt, grid, parts = _week_view(request, target["school_id"], monday, teacher=person)
+            ctx["pdf_url"] = reverse("timetable:teacher_export", args=[target["school_id"], person.pk, "pdf"]) + week
+            ctx["xlsx_url"] = reverse("timetable:teacher_export", args=[target["school_id"], person.pk, "xlsx"]) + week
+        else:
+            klass = class_get(request.user, target["id"])
+            tt, grid, parts = _week_view(request, target["school_id"], monday, klass=klass)
+            ctx["pdf_url"] = reverse("timetable:class_export", args=[klass.pk, "pdf"]) + week
+            ctx["xlsx_url"] = reverse("timetable:class_export", args=[klass.pk, "xlsx"]) + week
+        ctx.update(
+            {
+                "timetable": tt,
+                "grid": grid if tt is not None else None,
+                "version_change": _version_change(monday, parts),
+                "week": _week_nav(monday),
+                "show": target["kind"],
+            }
+        )
     feed = CalendarFeed.objects.filter(user=request.user).first()
     if feed is not None:
         ctx["feed_url"] = request.build_absolute_uri(reverse("timetable:ics_feed", args=[feed.token]))
@@ -98,8 +130,8 @@ def my_timetable(request):
 def class_timetable(request, pk: int):
     klass = class_get(request.user, pk)
     monday = _week(request)
-    tt = _version(request, klass.school_id, monday)
-    grid = sel.class_grid(user=request.user, timetable=tt, klass=klass, monday=monday) if tt else None
+    tt, grid, parts = _week_view(request, klass.school_id, monday, klass=klass)
+    week = f"?week={monday.isoformat()}"
     return render(
         request,
         "timetable/class.html",
@@ -111,8 +143,9 @@ def class_timetable(request, pk: int):
             "grid": grid,
             "show": "class",
             "week": _week_nav(monday),
-            "pdf_url": reverse("timetable:class_export", args=[klass.pk, "pdf"]),
-            "xlsx_url": reverse("timetable:class_export", args=[klass.pk, "xlsx"]),
+            "version_change": _version_change(monday, parts),
+            "pdf_url": reverse("timetable:class_export", args=[klass.pk, "pdf"]) + week,
+            "xlsx_url": reverse("timetable:class_export", args=[klass.pk, "xlsx"]) + week,
             "manager": tt is not None and can_manage_view(request.user, tt),
         },
     )
@@ -125,8 +158,8 @@ def teacher_timetable(request, school: int, person: int):
     if not _teacher_allowed(request.user, school_obj, teacher):
         raise Http404("未找到")
     monday = _week(request)
-    tt = _version(request, school_obj.pk, monday)
-    grid = sel.teacher_grid(user=request.user, timetable=tt, teacher=teacher, monday=monday) if tt else None
+    tt, grid, parts = _week_view(request, school_obj.pk, monday, teacher=teacher)
+    week = f"?week={monday.isoformat()}"
     return render(
         request,
         "timetable/class.html",
@@ -138,8 +171,9 @@ def teacher_timetable(request, school: int, person: int):
             "grid": grid,
             "show": "teacher",
             "week": _week_nav(monday),
-            "pdf_url": reverse("timetable:teacher_export", args=[school_obj.pk, teacher.pk, "pdf"]),
-            "xlsx_url": reverse("timetable:teacher_export", args=[school_obj.pk, teacher.pk, "xlsx"]),
+            "version_change": _version_change(monday, parts),
+            "pdf_url": reverse("timetable:teacher_export", args=[school_obj.pk, teacher.pk, "pdf"]) + week,
+            "xlsx_url": reverse("timetable:teacher_export", args=[school_obj.pk, teacher.pk, "xlsx"]) + week,
             "manager": tt is not None and can_manage_view(request.user, tt),
         },
     )
@@ -157,7 +191,7 @@ def _cell_text(items, show: str) -> str:
     return "\n".join(parts)
 
 
-def _export(request, *, tt, grid, title: str, fmt: str, show: str, obj):
+def _export(request, *, tt, grid, title: str, fmt: str, show: str, obj, parts=()):
     if tt is None or grid is None:
         raise Http404("未找到")
     if fmt == "xlsx":
@@ -178,7 +212,14 @@ def _export(request, *, tt, grid, title: str, fmt: str, show: str, obj):
 
         html = render_to_string(
             "timetable/print/week.html",
-            {"title": title, "grid": grid, "show": show, "timetable": tt, "printed_on": timezone.localdate()},
+            {
+                "title": title,
+                "grid": grid,
+                "show": show,
+                "timetable": tt,
+                "version_names": "、".join(v.name for v, _days in parts) if len(parts) > 1 else "",
+                "printed_on": timezone.localdate(),
+            },
         )
         pdf = HTML(string=html).write_pdf()
         audit_record(
@@ -200,11 +241,13 @@ def _quote(text: str) -> str:
 def class_export(request, pk: int, fmt: str):
     klass = class_get(request.user, pk)
     monday = _week(request)
-    tt = _version(request, klass.school_id, monday)
-    monday = monday if request.GET.get("week") else None
-    grid = sel.class_grid(user=request.user, timetable=tt, klass=klass, monday=monday) if tt else None
+    if request.GET.get("week"):  # that week as shown on screen, day by day from the version in force
+        tt, grid, parts = _week_view(request, klass.school_id, monday, klass=klass)
+    else:
+        tt, parts = _version(request, klass.school_id, monday), []
+        grid = sel.class_grid(user=request.user, timetable=tt, klass=klass) if tt else None
     title = _("%(klass)s课表") % {"klass": klass.name}
-    return _export(request, tt=tt, grid=grid, title=title, fmt=fmt, show="class", obj=klass)
+    return _export(request, tt=tt, grid=grid, title=title, fmt=fmt, show="class", obj=klass, parts=parts)
 
 
 @login_required
@@ -214,11 +257,13 @@ def teacher_export(request, school: int, person: int, fmt: str):
     if not _teacher_allowed(request.user, school_obj, teacher):
         raise Http404("未找到")
     monday = _week(request)
-    tt = _version(request, school_obj.pk, monday)
-    monday = monday if request.GET.get("week") else None
-    grid = sel.teacher_grid(user=request.user, timetable=tt, teacher=teacher, monday=monday) if tt else None
+    if request.GET.get("week"):  # that week as shown on screen, day by day from the version in force
+        tt, grid, parts = _week_view(request, school_obj.pk, monday, teacher=teacher)
+    else:
+        tt, parts = _version(request, school_obj.pk, monday), []
+        grid = sel.teacher_grid(user=request.user, timetable=tt, teacher=teacher) if tt else None
     title = _("%(name)s课表") % {"name": teacher.name}
-    return _export(request, tt=tt, grid=grid, title=title, fmt=fmt, show="teacher", obj=teacher)
+    return _export(request, tt=tt, grid=grid, title=title, fmt=fmt, show="teacher", obj=teacher, parts=parts)
 
 
 # --- iCalendar --------------------------------------------------------------------------------------------

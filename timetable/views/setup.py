@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,15 +36,34 @@ def _nav(school, active: str) -> dict:
     return {"school": school, "active": active}
 
 
-def _slot_grid(setup, marked: set, toggle_url: str, *, blocked=None) -> dict:
+def _slot_grid(setup, marked: set, toggle_url: str, *, blocked=None, soft=None) -> dict:
+    """The click grid: ``marked`` slots (不可排 / 不可用), ``soft`` ones (尽量不排), the school's blocked ones."""
     rows = sel.week_rows(setup)
     blocked = blocked if blocked is not None else {(d, p) for d, p in setup.blocked or []}
+    soft = soft or set()
     for row in rows:
         row["cells"] = [
-            {"day": d, "on": (d, row["period"]) in marked, "blocked": (d, row["period"]) in blocked}
+            {
+                "day": d,
+                "on": (d, row["period"]) in marked,
+                "soft": (d, row["period"]) in soft and (d, row["period"]) not in marked,
+                "blocked": (d, row["period"]) in blocked,
+            }
             for d in range(setup.days)
         ]
     return {"days": setup.day_names, "rows": rows, "toggle_url": toggle_url}
+
+
+def _slot_args(request) -> tuple[int, int]:
+    """The clicked slot of a grid POST, or a ValidationError naming what is wrong."""
+    try:
+        return int(request.POST["day"]), int(request.POST["period"])
+    except (KeyError, ValueError) as exc:
+        raise ValidationError(_("时段不正确：星期和节次须为表格中的格子")) from exc
+
+
+def _error_text(exc) -> str:
+    return "；".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 @login_required
@@ -307,6 +327,7 @@ def teachers(request, school: int):
             "person": p,
             "load": load.get(p.pk, 0),
             "unavailable": len(rules[p.pk].unavailable) if p.pk in rules else 0,
+            "preferred_off": len(rules[p.pk].preferred_off) if p.pk in rules else 0,
             "max_per_day": rules[p.pk].max_per_day if p.pk in rules else None,
         }
         for p in people
@@ -361,10 +382,7 @@ def teacher_rule(request, school: int, person: int):
         else:
             messages.success(request, _("%(name)s 的约束已保存") % {"name": teacher.name})
             return redirect("timetable:teacher_rule", school.pk, teacher.pk)
-    rule = TeacherRule.objects.filter(school=school, teacher=teacher).first()
-    setup = week_setup_for(school)
-    marked = {(d, p) for d, p in (rule.unavailable if rule else [])}
-    grid = _slot_grid(setup, marked, reverse("timetable:teacher_slot", args=[school.pk, teacher.pk]))
+    grid = _teacher_grid(school, teacher)
     return render(
         request,
         "timetable/manage/rule.html",
@@ -373,35 +391,108 @@ def teacher_rule(request, school: int, person: int):
             "nav": _nav(school, "teachers"),
             "heading": _("%(name)s 的排课约束") % {"name": teacher.name},
             "grid": grid,
-            "rule": rule,
+            "rule": TeacherRule.objects.filter(school=school, teacher=teacher).first(),
             "teacher": teacher,
             "can_change": can_change,
             "kind": "teacher",
+            "paint": "hard",
         },
+    )
+
+
+def _teacher_grid(school, teacher) -> dict:
+    """A teacher's grid: 不可排 (hard, red) and 尽量不排 (soft, amber) slots."""
+    rule = TeacherRule.objects.filter(school=school, teacher=teacher).first()
+    setup = week_setup_for(school)
+    return _slot_grid(
+        setup,
+        {(d, p) for d, p in (rule.unavailable if rule else [])},
+        reverse("timetable:teacher_slot", args=[school.pk, teacher.pk]),
+        soft={(d, p) for d, p in (rule.preferred_off if rule else [])},
     )
 
 
 @login_required
 @require_POST
 def teacher_slot(request, school: int, person: int):
+    """htmx: one click on the teacher's grid, as 不可排 (``paint=hard``, the default) or 尽量不排 (``paint=soft``)."""
     school = school_for_setup(request.user, school, "change")
     teacher = teacher_in_school(school, person)
+    paint = request.POST.get("paint", "hard")
+    error = ""
     try:
-        services.teacher_slot_toggle(
-            actor=request.user,
-            school=school,
-            teacher=teacher,
-            day=int(request.POST["day"]),
-            period=int(request.POST["period"]),
-        )
-    except (KeyError, ValueError) as exc:
-        raise ValidationError(_("时段不正确")) from exc
-    rule = TeacherRule.objects.get(school=school, teacher=teacher)
-    setup = week_setup_for(school)
-    marked = {(d, p) for d, p in rule.unavailable}
-    grid = _slot_grid(setup, marked, reverse("timetable:teacher_slot", args=[school.pk, teacher.pk]))
+        day, period = _slot_args(request)
+        if paint == "soft":
+            services.teacher_preferred_toggle(
+                actor=request.user, school=school, teacher=teacher, day=day, period=period
+            )
+        elif paint == "hard":
+            services.teacher_slot_toggle(actor=request.user, school=school, teacher=teacher, day=day, period=period)
+        else:
+            raise ValidationError(_("标记方式不正确：请选择“不可排”或“尽量不排”"))
+    except ValidationError as exc:
+        error = _error_text(exc)
     return render(
-        request, "timetable/partials/slot_grid.html", {"grid": grid, "mode": "unavailable", "can_change": True}
+        request,
+        "timetable/partials/slot_grid.html",
+        {"grid": _teacher_grid(school, teacher), "mode": "teacher", "can_change": True, "error": error},
+    )
+
+
+def _room_get(user, school, pk: int) -> Room:
+    room = Room.objects.visible_to(user).filter(school=school, pk=pk).select_related("school").first()
+    if room is None:
+        raise Http404("未找到")
+    return room
+
+
+def _room_grid(room) -> dict:
+    setup = week_setup_for(room.school)
+    marked = {(d, p) for d, p in room.unavailable or []}
+    return _slot_grid(setup, marked, reverse("timetable:room_slot", args=[room.school_id, room.pk]))
+
+
+@login_required
+def room_rule(request, school: int, room: int):
+    """One room's week: click the slots in which it cannot be used (维修, 考试借用…); the engine avoids them."""
+    school = school_for_setup(request.user, school)
+    room = _room_get(request.user, school, room)
+    return render(
+        request,
+        "timetable/manage/room_rule.html",
+        {
+            "title": _("场室不可用时段"),
+            "nav": _nav(school, "rooms"),
+            "room": room,
+            "grid": _room_grid(room),
+            "can_change": school in sel.managed_schools(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def room_slot(request, school: int, room: int):
+    """htmx: mark one slot of the room unavailable or free again; answers with the grid."""
+    school = school_for_setup(request.user, school, "change")
+    room = _room_get(request.user, school, room)
+    error = ""
+    try:
+        day, period = _slot_args(request)
+        services.room_slot_toggle(actor=request.user, room=room, day=day, period=period)
+    except ValidationError as exc:
+        error = _error_text(exc)
+    room.refresh_from_db()
+    return render(
+        request,
+        "timetable/partials/slot_grid.html",
+        {
+            "grid": _room_grid(room),
+            "mode": "unavailable",
+            "unavailable_label": _("不可用"),
+            "can_change": True,
+            "error": error,
+        },
     )
 
 

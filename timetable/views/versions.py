@@ -41,6 +41,7 @@ FIX_URLS = {
     "week": "timetable:week",
     "plans": "timetable:plans",
     "assignments": "timetable:plans",
+    "electives": "timetable:electives",
 }
 
 
@@ -117,7 +118,9 @@ def grid_context(request, tt, view: str, target: str, *, data=None) -> dict:
         for row in ctx["grid"]["rows"]:
             for cell in row["cells"]:
                 for it in cell["items"]:
-                    it["problems"] = conflicts.get(it["id"], [])
+                    # a 合班/走班 item stands for several rows: any of them may clash
+                    found = [m for i in it.get("ids", [it["id"]]) for m in conflicts.get(i, [])]
+                    it["problems"] = list(dict.fromkeys(found))
     ctx["show"] = ctx["view"]
     return ctx
 

@@ -1,0 +1,306 @@
+"""排课设置 of 合班 and 走班: list, create, edit and delete 合班 (classes taught one subject together) and 走班
+blocks with their teaching groups; each page shows the week of every class with 合班 and 走班 counted in."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.services import current_term
+from core.views.common import apply_service_errors, get_scoped
+
+from .. import selectors as sel
+from .. import services
+from ..forms import CombinedLessonForm, ElectiveBlockForm, TeachingGroupForm, form_errors_named
+from ..models import CombinedLesson, ElectiveBlock, TeachingGroup
+from ..problem import class_week_hours
+from .access import school_for_setup
+
+
+def _nav(school, active: str) -> dict:
+    return {"school": school, "active": active}
+
+
+def _of_school(model, user, pk, school, path: str = "school_id"):
+    obj = get_scoped(model, user, pk)
+    owner = obj.block.school_id if path == "block" else obj.school_id
+    if owner != school.pk:
+        raise Http404("未找到")
+    return obj
+
+
+def _hours(school, class_ids=None) -> list[dict]:
+    """Weekly hours of the classes (all, or those in ``class_ids``) with 合班 and 走班 counted in."""
+    rows = class_week_hours(school=school, term=current_term(district_id=school.district_id)).values()
+    rows = [r for r in rows if class_ids is None or r["klass"].pk in class_ids]
+    for r in rows:
+        r["over"] = r["hours"] > r["capacity"]
+    return rows
+
+
+def _deleted(request, url: str, text: str):
+    """htmx: the row disappears; otherwise back to the list with a message."""
+    if request.headers.get("HX-Request"):
+        return HttpResponse("")
+    messages.success(request, text)
+    return redirect(url)
+
+
+@login_required
+def combined(request, school: int):
+    """合班 of the school: the list, and a form to add one or change one (``?edit=<id>``)."""
+    school = school_for_setup(request.user, school)
+    can_change = school in sel.managed_schools(request.user)
+    editing = None
+    raw = request.POST.get("combined", "") if request.method == "POST" else request.GET.get("edit", "")
+    if raw.isdigit():
+        editing = _of_school(CombinedLesson, request.user, int(raw), school)
+    if request.method == "POST":
+        school = school_for_setup(request.user, school.pk, "change")
+        form = CombinedLessonForm(request.POST, school=school)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.combined_lesson_save(
+                    actor=request.user,
+                    school=school,
+                    combined=editing,
+                    subject=d["subject"],
+                    classes=d["classes"],
+                    teacher=d["teacher"],
+                    periods_per_week=d["periods_per_week"],
+                    doubles=d["doubles"] or 0,
+                    room_type=d["room_type"],
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("合班已保存"))
+                return redirect("timetable:combined", school.pk)
+    elif editing is not None:
+        form = CombinedLessonForm(
+            school=school,
+            initial={
+                "subject": editing.subject_id,
+                "classes": list(editing.classes.values_list("pk", flat=True)),
+                "teacher": editing.teacher_id,
+                "periods_per_week": editing.periods_per_week,
+                "doubles": editing.doubles,
+                "room_type": editing.room_type,
+            },
+        )
+    else:
+        form = CombinedLessonForm(school=school, initial={"doubles": 0})
+    items = (
+        CombinedLesson.objects.visible_to(request.user)
+        .filter(school=school)
+        .select_related("subject", "teacher")
+        .prefetch_related("classes__grade")
+    )
+    return render(
+        request,
+        "timetable/manage/combined.html",
+        {
+            "title": _("合班"),
+            "nav": _nav(school, "combined"),
+            "items": items,
+            "form": form,
+            "errors": form_errors_named(form) if form.is_bound else [],
+            "editing": editing,
+            "can_change": can_change,
+            "hours": _hours(school),
+        },
+    )
+
+
+@login_required
+@require_POST
+def combined_delete(request, school: int, pk: int):
+    school = school_for_setup(request.user, school, "change")
+    obj = _of_school(CombinedLesson, request.user, pk, school)
+    services.combined_lesson_delete(actor=request.user, combined=obj)
+    return _deleted(request, reverse("timetable:combined", args=[school.pk]), _("合班已删除"))
+
+
+@login_required
+def electives(request, school: int):
+    """走班 blocks of the school with their teaching groups; a form to add a block."""
+    school = school_for_setup(request.user, school)
+    can_change = school in sel.managed_schools(request.user)
+    if request.method == "POST":
+        school = school_for_setup(request.user, school.pk, "change")
+        form = ElectiveBlockForm(request.POST, school=school)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                block = services.elective_block_save(
+                    actor=request.user,
+                    school=school,
+                    grade=d["grade"],
+                    name=d["name"],
+                    periods_per_week=d["periods_per_week"],
+                    doubles=d["doubles"] or 0,
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("走班“%(name)s”已添加，请添加教学班") % {"name": block.name})
+                return redirect("timetable:elective_block", school.pk, block.pk)
+    else:
+        form = ElectiveBlockForm(school=school, initial={"doubles": 0})
+    blocks = (
+        ElectiveBlock.objects.visible_to(request.user)
+        .filter(school=school)
+        .select_related("grade")
+        .prefetch_related("groups__subject", "groups__teacher", "groups__room", "groups__classes__grade")
+    )
+    return render(
+        request,
+        "timetable/manage/electives.html",
+        {
+            "title": _("走班"),
+            "nav": _nav(school, "electives"),
+            "blocks": blocks,
+            "form": form,
+            "errors": form_errors_named(form) if form.is_bound else [],
+            "can_change": can_change,
+            "hours": [r for r in _hours(school) if r["blocks"]],
+        },
+    )
+
+
+@login_required
+def elective_block(request, school: int, pk: int):
+    """One 走班 block: change it (``action=block``), add or change a teaching group (``action=group``,
+    ``?edit=<group id>``)."""
+    school = school_for_setup(request.user, school)
+    block = _of_school(ElectiveBlock, request.user, pk, school)
+    can_change = school in sel.managed_schools(request.user)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    raw = request.POST.get("group", "") if action == "group" else request.GET.get("edit", "")
+    editing = None
+    if raw.isdigit():
+        editing = _of_school(TeachingGroup, request.user, int(raw), school, path="block")
+        if editing.block_id != block.pk:
+            raise Http404("未找到")
+    # both forms are on one page: the block form's ids get their own prefix (its field names stay plain)
+    block_form = ElectiveBlockForm(
+        school=school,
+        auto_id="block_%s",
+        initial={
+            "grade": block.grade_id,
+            "name": block.name,
+            "periods_per_week": block.periods_per_week,
+            "doubles": block.doubles,
+        },
+    )
+    group_form = None
+    if action:
+        school = school_for_setup(request.user, school.pk, "change")
+    if action == "block":
+        block_form = ElectiveBlockForm(request.POST, school=school, auto_id="block_%s")
+        if block_form.is_valid():
+            d = block_form.cleaned_data
+            try:
+                services.elective_block_save(
+                    actor=request.user,
+                    school=school,
+                    block=block,
+                    grade=d["grade"],
+                    name=d["name"],
+                    periods_per_week=d["periods_per_week"],
+                    doubles=d["doubles"] or 0,
+                )
+            except ValidationError as exc:
+                apply_service_errors(block_form, exc)
+            else:
+                messages.success(request, _("走班“%(name)s”已保存") % {"name": d["name"]})
+                return redirect("timetable:elective_block", school.pk, block.pk)
+        block.refresh_from_db()
+    elif action == "group":
+        group_form = TeachingGroupForm(request.POST, block=block)
+        if group_form.is_valid():
+            d = group_form.cleaned_data
+            try:
+                group = services.teaching_group_save(
+                    actor=request.user,
+                    block=block,
+                    group=editing,
+                    name=d["name"],
+                    subject=d["subject"],
+                    teacher=d["teacher"],
+                    classes=d["classes"],
+                    room=d["room"],
+                    room_type=d["room_type"],
+                    size=d["size"],
+                )
+            except ValidationError as exc:
+                apply_service_errors(group_form, exc)
+            else:
+                messages.success(request, _("教学班“%(name)s”已保存") % {"name": group.name})
+                return redirect("timetable:elective_block", school.pk, block.pk)
+    if group_form is None:
+        initial = {}
+        if editing is not None:
+            initial = {
+                "name": editing.name,
+                "subject": editing.subject_id,
+                "teacher": editing.teacher_id,
+                "classes": list(editing.classes.values_list("pk", flat=True)),
+                "room": editing.room_id,
+                "room_type": editing.room_type,
+                "size": editing.size,
+            }
+        group_form = TeachingGroupForm(block=block, initial=initial)
+    groups = block.groups.select_related("subject", "teacher", "room").prefetch_related("classes__grade")
+    class_ids = {c.pk for g in groups for c in g.classes.all()}
+    errors = []
+    for f in (block_form, group_form):
+        if f.is_bound:
+            errors += form_errors_named(f)
+    return render(
+        request,
+        "timetable/manage/elective_block.html",
+        {
+            "title": block.name,
+            "nav": _nav(school, "electives"),
+            "eblock": block,
+            "teaching_groups": groups,
+            "block_form": block_form,
+            "group_form": group_form,
+            "editing": editing,
+            "errors": errors,
+            "can_change": can_change,
+            "hours": _hours(school, class_ids),
+        },
+    )
+
+
+@login_required
+@require_POST
+def elective_block_delete(request, school: int, pk: int):
+    school = school_for_setup(request.user, school, "change")
+    block = _of_school(ElectiveBlock, request.user, pk, school)
+    services.elective_block_delete(actor=request.user, block=block)
+    messages.success(request, _("走班“%(name)s”已删除") % {"name": block.name})
+    return redirect("timetable:electives", school.pk)
+
+
+@login_required
+@require_POST
+def teaching_group_delete(request, school: int, pk: int):
+    school = school_for_setup(request.user, school, "change")
+    group = _of_school(TeachingGroup, request.user, pk, school, path="block")
+    block_id = group.block_id
+    services.teaching_group_delete(actor=request.user, group=group)
+    return _deleted(
+        request,
+        reverse("timetable:elective_block", args=[school.pk, block_id]),
+        _("教学班“%(name)s”已删除") % {"name": group.name},
+    )
