@@ -823,7 +823,8 @@ def solve(
 
 
 TWO_PHASE_FROM = 300  # occurrences
-HARD_RELAX_WEIGHT = 10  # repair: a broken hard limit weighs this many broken wishes
+HARD_RELAX_WEIGHT = 10
+EXTRA_POOL = 16  # repair: neighbours freed with each small broken constraint  # repair: a broken hard limit weighs this many broken wishes
 GAP_SPANS = True
 RELAX_MIN_DAYS = False  # tried: slower on Spain-2 (hard min-days help propagation)
 POST_SECONDS_PER_OCC = 0.001
@@ -1145,8 +1146,9 @@ def _repair(
             around = {r for o in base for r in occ_res[o.vk]} - {owner}
             pool = [o.vk for r in around for o in res_occs.get(r, []) if o.fixed is None and assign[o.vk] // P in days]
             rng.shuffle(pool)
-            for vk in pool[: max(0, (size - len(free)) // 2 if res_occs.get(owner) is None else size - len(free))]:
-                free.add(vk)
+            # a small constraint (a few lessons) takes a few neighbours, so that one search mends many
+            room = size - len(free) if owner in res_occs else min(EXTRA_POOL, size - len(free))
+            free.update(pool[: max(0, room)])
         m = builder.m.clone()
         for vk, var_map in builder.x.items():
             if vk in free:
