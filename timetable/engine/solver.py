@@ -486,7 +486,13 @@ class _Builder:
             label = extra.label or extra.kind
             self.owner = ("extra", str(i))
             if extra.kind == "min_days":
-                if self.relax and extra.consecutive_if_same_day and extra.value <= 1 and len(occs) <= D:
+                if (
+                    self.relax
+                    and not extra.hard
+                    and extra.consecutive_if_same_day
+                    and extra.value <= 1
+                    and len(occs) <= D
+                ):
                     # first-solution phase: ask for different days (the wish itself); a pair that
                     # must share a day counts as a violation for the repair
                     for d in range(D):
@@ -508,7 +514,7 @@ class _Builder:
                         if len(lits) <= 1:
                             continue
                         if extra.hard:
-                            self.limit(sum(lits), 1, g, len(lits) - 1)
+                            self._hard_min_days(sum(lits), g, len(lits) - 1)
                         else:
                             v = m.new_int_var(0, len(occs) - 1, "mindays")
                             m.add(v >= sum(lits) - 1)
@@ -528,7 +534,7 @@ class _Builder:
                                 if not near:
                                     continue
                                 if extra.hard:
-                                    self.limit(sum(la) + sum(near), 1, g, 1)
+                                    self._hard_min_days(sum(la) + sum(near), g, 1)
                                 else:
                                     v = m.new_bool_var("mindays")
                                     m.add(v >= sum(la) + sum(near) - 1)
@@ -556,6 +562,14 @@ class _Builder:
             elif extra.kind == "order":
                 for a, b in itertools.pairwise(occs):
                     m.add(self.start_expr(a) + 1 <= self.start_expr(b))
+
+    def _hard_min_days(self, expr, guard: list, slack: int) -> None:
+        """At most one of them per day (window): kept hard in the first phase unless
+        RELAX_MIN_DAYS, because it helps propagation more than it costs the first search."""
+        if RELAX_MIN_DAYS:
+            self.limit(expr, 1, guard, slack)
+        else:
+            self.add_le(expr, 1, guard)
 
     def _same_day_adjacent(self, occs: list[Occ], guard: list) -> None:
         """Any two of ``occs`` on the same day follow each other directly."""
