@@ -837,8 +837,8 @@ def solve(
 
 
 TWO_PHASE_FROM = 300  # occurrences
-HARD_RELAX_WEIGHT = 10
-EXTRA_POOL = 16  # repair: neighbours freed with each small broken constraint  # repair: a broken hard limit weighs this many broken wishes
+HARD_RELAX_WEIGHT = 10  # repair: a broken hard limit weighs this many broken wishes
+EXTRA_POOL = 16  # repair: neighbours freed with each small broken constraint
 GAP_SPANS = True
 RELAX_MIN_DAYS = False  # tried: slower on Spain-2 (hard min-days help propagation)
 POST_SECONDS_PER_OCC = 0.001
