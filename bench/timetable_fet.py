@@ -49,6 +49,7 @@ class Run:
     wall: float | None = None
     cpu: float | None = None
     note: str = ""
+    checked: str = ""  # FET's timetable scored by our evaluator: "hard/soft"
 
 
 def find_example(rel: str) -> Path | None:
@@ -115,6 +116,7 @@ def run_fet(path: Path, time_limit: float) -> Run:
                     soft_files[0].read_text(encoding="utf-8-sig", errors="replace"),
                 )
                 run.soft = float(m.group(1)) if m else None
+            run.checked = score_fet_timetable(path, out)
         else:
             run.solved = False
             run.status = (
@@ -125,6 +127,31 @@ def run_fet(path: Path, time_limit: float) -> Run:
                 m = re.findall(r"(\d+)", placed.read_text(encoding="utf-8-sig", errors="replace"))
                 run.placed = m[-1] if m else ""
         return run
+
+
+def score_fet_timetable(path: Path, out: Path) -> str:
+    """FET's timetable (its output file locks every activity's start) scored by our own
+    evaluator, rooms assigned by ours: "hard/soft". hard 0 and FET's soft mean both tools
+    read the file's constraints the same way."""
+    from timetable.engine import evaluate
+    from timetable.engine.compile import Compiled
+    from timetable.engine.model import Placement
+    from timetable.engine.solver import assign_rooms
+
+    found = list(out.glob("timetables/*/*_data_and_timetable.fet"))
+    if not found:
+        return ""
+    original, _ctx = read_fet(path)
+    locked, _ctx = read_fet(found[0])
+    starts = {lesson.id: lesson.fixed for lesson in locked.lessons}
+    placements = [
+        Placement(lesson.id, i, *starts[lesson.id][i])
+        for lesson in original.lessons
+        for i in range(min(lesson.count, len(starts.get(lesson.id) or [])))
+    ]
+    assign_rooms(Compiled(original), placements)
+    hard, soft, _msgs = evaluate(original, placements)
+    return f"{hard}/{soft:.2f}"
 
 
 def fmt(v, spec=".2f") -> str:
@@ -177,7 +204,7 @@ def main() -> None:
 
     header = (
         "| file | activities | unsupported constraints | ours solved | ours hard | ours soft | ours wall s | ours CPU s "
-        "| FET solved | FET soft | FET wall s | FET CPU s | wall ours/FET |"
+        "| FET solved | FET soft | FET wall s | FET CPU s | wall ours/FET | FET's timetable by our evaluator (hard/soft) |"
     )
     print(f"\ntime limit {args.time_limit:g} s, our workers {args.workers}\n")
     print(header)
@@ -187,7 +214,7 @@ def main() -> None:
         fet_solved = fmt(fet.solved) + ("" if fet.solved or fet.solved is None else f" ({fet.status})")
         print(
             f"| {name} | {activities} | {unsupported} | {ours_solved} | {fmt(ours.hard)} | {fmt(ours.soft)} | {fmt(ours.wall)} | {fmt(ours.cpu)} "
-            f"| {fet_solved} | {fmt(fet.soft)} | {fmt(fet.wall)} | {fmt(fet.cpu)} | {fmt(ratio)} |"
+            f"| {fet_solved} | {fmt(fet.soft)} | {fmt(fet.wall)} | {fmt(fet.cpu)} | {fmt(ratio)} | {fet.checked or '–'} |"
         )
     for name, _a, _u, ours, _fet, _r in rows:
         if ours.note:
