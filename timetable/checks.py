@@ -34,12 +34,6 @@ ENTRY_FIELDS = [
 ]
 
 
-def _cell_name(setup: WeekSetup, day: int, period: int) -> str:
-    names = setup.day_names
-    day_name = names[day] if 0 <= day < len(names) else _("第%(d)s天") % {"d": day + 1}
-    return _("%(day)s第%(p)s节") % {"day": day_name, "p": period + 1}
-
-
 def placement_problems(setup: WeekSetup, entry: TimetableEntry, *, rules: dict, class_rules: dict, rooms: dict):
     """Problems of one entry on its own (outside the week, blocked, unavailable, 连堂 across lunch/break)."""
     out = []
@@ -51,7 +45,7 @@ def placement_problems(setup: WeekSetup, entry: TimetableEntry, *, rules: dict, 
     class_rule = class_rules.get(entry.klass_id)
     room = rooms.get(entry.room_id)
     for p in range(entry.period, last + 1):
-        cell = _cell_name(setup, entry.day, p)
+        cell = setup.slot_name(entry.day, p)
         if (entry.day, p) in blocked:
             out.append(_("%(cell)s 为全校不排课时段") % {"cell": cell})
         if teacher_rule and [entry.day, p] in teacher_rule.unavailable:
@@ -115,7 +109,7 @@ def entry_conflicts(timetable, entries: list[TimetableEntry] | None = None) -> d
                 others = "、".join(dict.fromkeys(o.klass.name for o in clash if teacher_unit(o) != teacher_unit(e)))
                 problems[e.pk].append(
                     _("%(teacher)s 在%(cell)s同时要上 %(others)s 的课")
-                    % {"teacher": e.teacher.name, "cell": _cell_name(setup, day, p), "others": others}
+                    % {"teacher": e.teacher.name, "cell": setup.slot_name(day, p), "others": others}
                 )
     for (_cid, day, p), clash in by_class.items():
         if len({class_unit(e) for e in clash}) > 1:
@@ -123,7 +117,7 @@ def entry_conflicts(timetable, entries: list[TimetableEntry] | None = None) -> d
                 others = "、".join(dict.fromkeys(o.subject.name for o in clash if class_unit(o) != class_unit(e)))
                 problems[e.pk].append(
                     _("%(klass)s 在%(cell)s同时排了 %(others)s")
-                    % {"klass": e.klass.name, "cell": _cell_name(setup, day, p), "others": others}
+                    % {"klass": e.klass.name, "cell": setup.slot_name(day, p), "others": others}
                 )
     for (_rid, day, p), clash in by_room.items():
         units = {teacher_unit(e) for e in clash}
@@ -131,7 +125,7 @@ def entry_conflicts(timetable, entries: list[TimetableEntry] | None = None) -> d
             for e in clash:
                 problems[e.pk].append(
                     _("%(room)s 在%(cell)s被 %(n)s 个班同时使用")
-                    % {"room": e.room.name, "cell": _cell_name(setup, day, p), "n": len(units)}
+                    % {"room": e.room.name, "cell": setup.slot_name(day, p), "n": len(units)}
                 )
     for (tid, day), items in per_day.items():
         rule = rules.get(tid)

@@ -134,6 +134,12 @@ class WeekSetup(ScopedModel, TimeStampedModel):
     def day_names(self) -> list[str]:
         return DAY_NAMES[: self.days]
 
+    def slot_name(self, day: int, period: int) -> str:
+        """A slot as users read it in messages: “周三第2节” (a day outside the week: “第8天第2节”)."""
+        names = self.day_names
+        day_name = names[day] if 0 <= day < len(names) else _("第%(d)s天") % {"d": day + 1}
+        return _("%(day)s第%(p)s节") % {"day": day_name, "p": period + 1}
+
     def period_time(self, period: int) -> tuple[str, str]:
         times = self.period_times or DEFAULT_PERIOD_TIMES
         if period < len(times):

@@ -183,6 +183,8 @@ def parallel_merge(timetable: Timetable, items: list[dict], *, show: str) -> lis
     for e in rows:
         if e.teaching_group_id and e.teaching_group_id not in names:
             names[e.teaching_group_id] = ("", "")
+    # a 代课 of one teaching group shows on that group's line of the block
+    substituted = {(it["parallel_key"], it["group_id"]): it for it in parallel if it.get("change") == "substitute"}
     by_unit: dict[tuple, dict] = {}
     out = []
     for it in items:
@@ -218,14 +220,20 @@ def parallel_merge(timetable: Timetable, items: list[dict], *, show: str) -> lis
                 if e.teaching_group_id in seen:
                     continue
                 seen.add(e.teaching_group_id)
+                change = substituted.get((key, e.teaching_group_id))
                 groups.append(
                     {
                         "name": names.get(e.teaching_group_id, ("", ""))[0] or e.subject.name,
                         "subject": e.subject.name,
-                        "teacher": e.teacher.name if e.teacher_id else "",
+                        "teacher": change["teacher"] if change else (e.teacher.name if e.teacher_id else ""),
                         "room": e.room.name if e.room_id else "",
+                        "note": change["note"] if change else "",
                     }
                 )
+            notes = [f"{g['name']}：{g['note']}" for g in groups if g["note"]]
+            merged["badge"] = _("代") if notes else ""
+            merged["change"] = "substitute" if notes else ""
+            merged["note"] = "；".join(notes)
             merged["groups"] = groups
             merged["teacher"] = ""
             merged["room"] = ""
@@ -252,24 +260,57 @@ def grid_build(setup: WeekSetup, items: list[dict]) -> dict:
     return {"days": setup.day_names, "rows": rows}
 
 
+def entry_teaching_rows(entry: TimetableEntry) -> list[TimetableEntry]:
+    """The rows one teacher teaches as the lesson of ``entry``: every class of its 合班, the classes of its 走班
+    teaching group (not the other groups of the block), or the entry alone. A 代课 covers all of them."""
+    if not entry.parallel_key:
+        return [entry]
+    return list(
+        TimetableEntry.objects.filter(
+            timetable_id=entry.timetable_id,
+            parallel_key=entry.parallel_key,
+            teaching_group_id=entry.teaching_group_id,
+        )
+        .select_related("klass__grade", "klass__head_teacher")
+        .order_by("klass__grade__stage", "-klass__grade__entry_year", "klass__number")
+    )
+
+
+def substitutions_cover(timetable: Timetable, subs: list[Substitution]) -> list[Substitution]:
+    """Sets ``covered`` on each of ``subs``: the ids of the rows it applies to (a 代课 of a 合班 or of a 走班
+    teaching group covers all their classes' rows; see ``entry_teaching_rows``). One query for all of them."""
+    keys = {s.entry.parallel_key for s in subs if s.kind == SubstitutionKind.SUBSTITUTE and s.entry.parallel_key}
+    rows: dict[tuple, list[int]] = defaultdict(list)
+    if keys:
+        for pk, key, group_id in TimetableEntry.objects.filter(timetable=timetable, parallel_key__in=keys).values_list(
+            "pk", "parallel_key", "teaching_group_id"
+        ):
+            rows[(key, group_id)].append(pk)
+    for s in subs:
+        e = s.entry
+        unit = (e.parallel_key, e.teaching_group_id)
+        s.covered = rows[unit] if s.kind == SubstitutionKind.SUBSTITUTE and unit in rows else [e.pk]
+    return subs
+
+
 def _week_substitutions(timetable: Timetable, monday: dt.date | None):
     if monday is None:
         return []
-    return list(
-        Substitution.objects.filter(
-            entry__timetable=timetable,
-            status=SubstitutionStatus.APPROVED,
-            date__gte=monday,
-            date__lt=monday + dt.timedelta(days=7),
-        ).select_related("substitute", "swap_entry", "entry")
-    )
+    subs = Substitution.objects.filter(
+        entry__timetable=timetable,
+        status=SubstitutionStatus.APPROVED,
+        date__gte=monday,
+        date__lt=monday + dt.timedelta(days=7),
+    ).select_related("substitute", "swap_entry", "entry", "original_teacher")
+    return substitutions_cover(timetable, list(subs))
 
 
 def _apply_week(entries: list[TimetableEntry], subs: list[Substitution], extra: dict[int, TimetableEntry]):
     """Items of ``entries`` for one week with the approved 调课/代课 applied."""
     by_entry = {}
     for s in subs:
-        by_entry[s.entry_id] = s
+        for pk in getattr(s, "covered", [s.entry_id]):
+            by_entry[pk] = s
         if s.kind == SubstitutionKind.SWAP and s.swap_entry_id:
             by_entry[s.swap_entry_id] = s
     items = []
@@ -362,25 +403,88 @@ def room_grid(*, user, timetable: Timetable, room: Room) -> dict:
 
 
 def overview(*, user, timetable: Timetable) -> dict:
-    """The whole-school 总课表: one row per class, one column per (day, period), subject and teacher in each."""
+    """The whole-school 总课表: one row per class, one column per (day, period). Each taken cell is
+    ``{"ids", "lessons": [{"parallel", "label", "lines", "text"}], "text"}``: a class's own lesson is “subject
+    teacher”, a 合班 names the classes taught together, a 走班 shows “走班：<block>” with each teaching group the
+    class's students go to, its teacher and room. ``text`` is the whole cell in one line (title, Excel)."""
+    from .models import TeachingGroup
+
     setup = week_setup_for(timetable.school)
-    entries = (
+    entries = list(
         TimetableEntry.objects.visible_to(user)
         .filter(timetable=timetable)
         .select_related("subject", "teacher", "room", "klass__grade")
         .only(*ENTRY_FIELDS)
-        .order_by("klass__grade__stage", "-klass__grade__entry_year", "klass__number")
+        .order_by("klass__grade__stage", "-klass__grade__entry_year", "klass__number", "teaching_group_id")
     )
+    key_classes: dict[str, list[str]] = defaultdict(list)
+    for e in entries:
+        if e.parallel_key and e.klass.name not in key_classes[e.parallel_key]:
+            key_classes[e.parallel_key].append(e.klass.name)
+    groups = {
+        g.pk: g
+        for g in TeachingGroup.objects.filter(pk__in={e.teaching_group_id for e in entries if e.teaching_group_id})
+        .select_related("block")
+        .only("id", "name", "block__name")
+    }
     by_class: dict[int, dict] = {}
     for e in entries:
         row = by_class.setdefault(e.klass_id, {"klass": e.klass, "cells": {}})
         for k in range(e.length):
-            row["cells"][(e.day, e.period + k)] = e
+            # the rows of one 合班/走班 occurrence make one lesson of the cell
+            row["cells"].setdefault((e.day, e.period + k), {}).setdefault(e.parallel_key or e.pk, []).append(e)
     cols = [(d, p) for d in range(setup.days) for p in range(setup.periods)]
     rows = []
     for row in by_class.values():
-        rows.append({"klass": row["klass"], "cells": [row["cells"].get(c) for c in cols]})
+        cells = []
+        for c in cols:
+            units = row["cells"].get(c)
+            cells.append(_overview_cell(list(units.values()), key_classes, groups) if units else None)
+        rows.append({"klass": row["klass"], "cells": cells})
     return {"days": setup.day_names, "periods": list(range(1, setup.periods + 1)), "rows": rows, "cols": cols}
+
+
+def _overview_cell(units: list[list[TimetableEntry]], key_classes: dict, groups: dict) -> dict:
+    lessons = []
+    for unit in units:
+        e = unit[0]
+        teacher = e.teacher.name if e.teacher_id else ""
+        if not e.parallel_key:
+            text = f"{e.subject.name} {teacher}".strip()
+            lessons.append({"parallel": "", "label": e.subject.name[:2], "lines": [], "text": text})
+        elif not (e.teaching_group_id or e.parallel_key.startswith("b")):
+            together = "、".join(key_classes[e.parallel_key])
+            line = _("合班：%(classes)s") % {"classes": together}
+            lessons.append(
+                {
+                    "parallel": "combined",
+                    "label": e.subject.name[:2],
+                    "lines": [together],  # the page marks it “合班” with a badge
+                    "text": " ".join(x for x in (e.subject.name, teacher) if x) + f"（{line}）",
+                }
+            )
+        else:
+            block = next((groups[r.teaching_group_id].block.name for r in unit if r.teaching_group_id in groups), "")
+            label = _("走班：%(name)s") % {"name": block or _("走班")}
+            lines = []
+            for r in unit:
+                group = groups.get(r.teaching_group_id)
+                parts = (
+                    group.name if group else r.subject.name,
+                    r.teacher.name if r.teacher_id else "",
+                    r.room.name if r.room_id else "",
+                )
+                line = " ".join(x for x in parts if x)
+                if line not in lines:
+                    lines.append(line)
+            lessons.append(
+                {"parallel": "elective", "label": label, "lines": lines, "text": f"{label}（{'；'.join(lines)}）"}
+            )
+    return {
+        "ids": [e.pk for unit in units for e in unit],
+        "lessons": lessons,
+        "text": " / ".join(lesson["text"] for lesson in lessons),
+    }
 
 
 # --- 调课 / 代课 ------------------------------------------------------------------------------------------
@@ -390,11 +494,11 @@ def teacher_busy(*, timetable: Timetable, teacher_id: int, date: dt.date, day: i
     """Whether the teacher already teaches in one of ``periods`` of ``day`` in the week of ``date`` (own
     lessons not given away that day, plus lessons taken over for colleagues)."""
     own = TimetableEntry.objects.filter(timetable=timetable, teacher_id=teacher_id, day=day)
-    away = set(
-        Substitution.objects.filter(
-            entry__timetable=timetable, original_teacher_id=teacher_id, date=date, status=SubstitutionStatus.APPROVED
-        ).values_list("entry_id", flat=True)
-    )
+    given = Substitution.objects.filter(
+        entry__timetable=timetable, original_teacher_id=teacher_id, date=date, status=SubstitutionStatus.APPROVED
+    ).select_related("entry")
+    # every row of a 合班/走班 lesson is the teacher's: busy on any of them unless a 代课 covers the lesson
+    away = {pk for s in substitutions_cover(timetable, list(given)) for pk in s.covered}
     wanted = set(periods)
     for e in own:
         if e.pk not in away and wanted & set(e.periods()):
@@ -442,12 +546,13 @@ def substitution_candidates(*, entry: TimetableEntry, date: dt.date, limit: int 
         .annotate(n=Count("pk"))
         .values_list("substitute_id", "n")
     )
-    load = dict(
-        TimetableEntry.objects.filter(timetable=tt, day=entry.day)
-        .values("teacher_id")
-        .annotate(n=Count("pk"))
-        .values_list("teacher_id", "n")
-    )
+    # lessons, not rows: a 合班 or a 走班 group taught to several classes is one lesson of the teacher
+    lessons: dict[int, set] = defaultdict(set)
+    for pk, teacher_id, key, group_id, period in TimetableEntry.objects.filter(
+        timetable=tt, day=entry.day, teacher_id__isnull=False
+    ).values_list("pk", "teacher_id", "parallel_key", "teaching_group_id", "period"):
+        lessons[teacher_id].add((key, group_id, period) if key else pk)
+    load = {tid: len(units) for tid, units in lessons.items()}
     out = []
     for p in staff:
         if teacher_busy(timetable=tt, teacher_id=p.pk, date=date, day=entry.day, periods=entry.periods()):

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record, diff, snapshot
 from core.models import Class, Grade, Person, School, StaffPost, Subject, User
@@ -753,6 +754,14 @@ def _users_of(people) -> list[User]:
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 
 
+PARALLEL_SWAP_REFUSED = gettext_lazy("合班/走班课不能单独对调，请在排课管理中调整")
+
+
+def _lesson_classes(rows: list[TimetableEntry]) -> str:
+    """The classes of a lesson's rows, as a user reads them (“七年级（1）班、七年级（2）班”)."""
+    return "、".join(dict.fromkeys(e.klass.name for e in rows))
+
+
 def _lesson_weekday_check(entry: TimetableEntry, date: dt.date, label: str) -> None:
     if date.weekday() != entry.day:
         raise ValidationError(
@@ -773,7 +782,13 @@ def substitution_request(
     swap_date: dt.date | None = None,
 ) -> Substitution:
     """A teacher asks for a 代课 (a colleague teaches this lesson on ``date``) or a 调课 (this lesson and
-    ``swap_entry`` of the same class change places for that week). The school admin may file it for anyone."""
+    ``swap_entry`` of the same class change places for that week). The school admin may file it for anyone.
+
+    A 代课 asked on one row of a 合班 covers the whole lesson (every class taught together), one of a 走班 teaching
+    group covers that group's classes only. A 合班/走班 lesson cannot be swapped on its own: its classes (and the
+    other groups of the block) would have to move with it."""
+    from .selectors import entry_teaching_rows, teacher_busy, version_in_force
+
     tt = entry.timetable
     if tt.published_at is None:
         raise ValidationError(_("只能对已发布课表中的课申请调课或代课"))
@@ -800,8 +815,6 @@ def substitution_request(
         raise ValidationError({"date": _("不能为已经过去的日期申请")})
     if tt.effective_from and date < tt.effective_from:
         raise ValidationError({"date": _("该日期早于课表生效日期 %(d)s") % {"d": tt.effective_from.isoformat()}})
-    from .selectors import version_in_force
-
     if version_in_force(Timetable.objects.filter(school_id=tt.school_id), date) != tt:
         raise ValidationError({"date": _("%(d)s 那一周执行的是另一版课表") % {"d": date.isoformat()}})
     _lesson_weekday_check(entry, date, "date")
@@ -811,13 +824,15 @@ def substitution_request(
         if substitute.pk == entry.teacher_id:
             raise ValidationError({"substitute": _("代课教师不能是原任课教师")})
         _teacher_of_school(tt.school, substitute)
-        from .selectors import teacher_busy
-
         if teacher_busy(timetable=tt, teacher_id=substitute.pk, date=date, day=entry.day, periods=entry.periods()):
             raise ValidationError({"substitute": _("%(name)s 在这节课的时间已有课") % {"name": substitute.name}})
     elif kind == SubstitutionKind.SWAP:
+        if entry.parallel_key:
+            raise ValidationError({"kind": PARALLEL_SWAP_REFUSED})
         if swap_entry is None or swap_date is None:
             raise ValidationError({"swap_entry": _("请选择要对调的课和日期")})
+        if swap_entry.parallel_key:
+            raise ValidationError({"swap_entry": PARALLEL_SWAP_REFUSED})
         if swap_entry.timetable_id != tt.pk or swap_entry.klass_id != entry.klass_id or swap_entry.pk == entry.pk:
             raise ValidationError({"swap_entry": _("只能与同一班级的另一节课对调")})
         if swap_entry.length != entry.length:
@@ -828,12 +843,16 @@ def substitution_request(
         sub.substitute_id = swap_entry.teacher_id
     else:
         raise ValidationError({"kind": _("未知的类型")})
+    rows = entry_teaching_rows(entry)
     if Substitution.objects.filter(
-        entry=entry, date=date, status__in=[SubstitutionStatus.PENDING, SubstitutionStatus.APPROVED]
+        entry__in=rows, date=date, status__in=[SubstitutionStatus.PENDING, SubstitutionStatus.APPROVED]
     ).exists():
         raise ValidationError({"date": _("这节课在该日期已有调课/代课申请")})
     _save(sub)
-    audit_record(actor=actor, action="substitution.request", obj=sub, changes=diff({}, snapshot(sub)))
+    changes = diff({}, snapshot(sub))
+    if len(rows) > 1:
+        changes["entries"] = [e.pk for e in rows]
+    audit_record(actor=actor, action="substitution.request", obj=sub, changes=changes)
     admins = User.objects.filter(
         role_grants__role="school_admin", role_grants__school_id=tt.school_id, is_active=True
     ).distinct()
@@ -841,7 +860,7 @@ def substitution_request(
         users=list(admins),
         title=_("%(name)s 申请%(kind)s")
         % {"name": entry.teacher.name if entry.teacher else "", "kind": sub.get_kind_display()},
-        body=f"{entry.klass.name} {entry.subject.name} {date.isoformat()}",
+        body=f"{_lesson_classes(rows)} {entry.subject.name} {date.isoformat()}",
         url=f"/timetable/substitutions/{sub.pk}/",
         kind="timetable.substitution",
         actor=actor,
@@ -861,14 +880,14 @@ def substitution_decide(
 ) -> Substitution:
     """The 教务 approves (optionally choosing another substitute) or rejects a request; the teachers involved
     and the class's head teacher are notified."""
+    from .selectors import entry_teaching_rows, teacher_busy
+
     sub = Substitution.objects.select_for_update().get(pk=substitution.pk)
     _require(actor, "approve", sub)
     if sub.status != SubstitutionStatus.PENDING:
         raise ValidationError(_("该申请已处理（%(s)s）") % {"s": sub.get_status_display()})
     before = snapshot(sub)
     if approve and sub.kind == SubstitutionKind.SUBSTITUTE and substitute is not None and substitute != sub.substitute:
-        from .selectors import teacher_busy
-
         _teacher_of_school(sub.school, substitute)
         entry = sub.entry
         if teacher_busy(
@@ -883,8 +902,10 @@ def substitution_decide(
     _save(sub)
     audit_record(actor=actor, action="substitution.decide", obj=sub, changes=diff(before, snapshot(sub)))
     entry = sub.entry
-    people = [sub.original_teacher, sub.substitute, entry.klass.head_teacher]
-    what = f"{sub.date.isoformat()} {entry.klass.name} {entry.subject.name}"
+    # a 代课 of a 合班/走班 lesson concerns every class taught in it: all their head teachers hear of it
+    rows = entry_teaching_rows(entry) if sub.kind == SubstitutionKind.SUBSTITUTE else [entry]
+    people = [sub.original_teacher, sub.substitute, *(e.klass.head_teacher for e in rows)]
+    what = f"{sub.date.isoformat()} {_lesson_classes(rows)} {entry.subject.name}"
     notify(
         users=_users_of(people),
         title=(_("%(kind)s已批准") if approve else _("%(kind)s未批准")) % {"kind": sub.get_kind_display()},
@@ -1000,7 +1021,6 @@ def teacher_wish_limit(school: School) -> int:
 def teacher_wish_toggle(*, actor, school: School, day: int, period: int) -> bool:
     """A teacher marks one of their own 尽量不排 slots at ``school`` (or clears it) from 我的课表. Only wishes: the
     不可排 slots set by the 教务 cannot be changed here. Returns whether the slot is now a wish."""
-    from .checks import _cell_name
     from .problem import week_setup_for
 
     person = getattr(actor, "person", None)
@@ -1013,7 +1033,7 @@ def teacher_wish_toggle(*, actor, school: School, day: int, period: int) -> bool
         school=school, teacher=person
     )
     setup = week_setup_for(school)
-    cell = _cell_name(setup, day, period)
+    cell = setup.slot_name(day, period)
     if [day, period] in [[int(d), int(p)] for d, p in rule.unavailable or []]:
         raise ValidationError({"preferred_off": _("%(cell)s 已由教务设为不可排，请联系教务修改") % {"cell": cell}})
     if (day, period) in {(int(d), int(p)) for d, p in setup.blocked or []}:

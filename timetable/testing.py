@@ -127,3 +127,42 @@ def parallel_world(w):
     )
     w.group_a2.classes.set([w.class_a1, w.class_a2])
     return w
+
+
+def parallel_entries(w, tt):
+    """Placed rows of the ``parallel_world`` lessons in version ``tt`` (once): the 体育与健康 合班 of 1、2 班 on
+    Wednesday period 1, and the 走班 block on Wednesday period 2 (物理A班 and 历史A班, each with a row per
+    class). Sets ``w.pe_rows`` and ``w.block_rows`` (``{(group, class): row}``)."""
+    parallel_world(w)
+    if getattr(w, "pe_rows", None) is not None:
+        return w
+    pe = w.combined_a
+    w.pe_rows = [
+        TimetableEntry.objects.create(
+            timetable=tt,
+            lesson_key=f"m{pe.pk}-1",
+            klass=klass,
+            subject=pe.subject,
+            teacher=pe.teacher,
+            day=2,
+            period=0,
+            parallel_key=f"m{pe.pk}-1#0",
+        )
+        for klass in (w.class_a1, w.class_a2)
+    ]
+    w.block_rows = {}
+    for group in (w.group_a, w.group_a2):
+        for klass in (w.class_a1, w.class_a2):
+            w.block_rows[(group.pk, klass.pk)] = TimetableEntry.objects.create(
+                timetable=tt,
+                lesson_key=f"g{group.pk}-1",
+                klass=klass,
+                subject=group.subject,
+                teacher=group.teacher,
+                room=group.room,
+                day=2,
+                period=1,
+                parallel_key=f"b{w.block_a.pk}-1#0",
+                teaching_group=group,
+            )
+    return w

@@ -268,3 +268,11 @@ def test_my_wishes_scope(w):
     # a student has no wishes to give
     assert client_for(w.student_user_a1).get(page).status_code == 404
     assert not TeacherRule.objects.filter(school=w.school_a).exists()
+
+
+def test_slot_name_reads_as_in_messages(w):
+    from timetable.problem import week_setup_for
+
+    setup = week_setup_for(w.school_a)
+    assert setup.slot_name(2, 1) == "周三第2节"
+    assert setup.slot_name(7, 0) == "第8天第1节"  # outside the 5-day week

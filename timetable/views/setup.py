@@ -23,6 +23,7 @@ from ..forms import RoomForm, VersionCreateForm, WeekSetupForm
 from ..models import ROOM_TYPES, ClassRule, CoursePlan, Room, TeacherRule, Timetable
 from ..problem import week_setup_for
 from .access import class_get, school_for_setup, teacher_in_school
+from .slots import error_text, slot_args, slot_grid
 
 
 @login_required
@@ -34,36 +35,6 @@ def manage_index(request):
 
 def _nav(school, active: str) -> dict:
     return {"school": school, "active": active}
-
-
-def _slot_grid(setup, marked: set, toggle_url: str, *, blocked=None, soft=None) -> dict:
-    """The click grid: ``marked`` slots (不可排 / 不可用), ``soft`` ones (尽量不排), the school's blocked ones."""
-    rows = sel.week_rows(setup)
-    blocked = blocked if blocked is not None else {(d, p) for d, p in setup.blocked or []}
-    soft = soft or set()
-    for row in rows:
-        row["cells"] = [
-            {
-                "day": d,
-                "on": (d, row["period"]) in marked,
-                "soft": (d, row["period"]) in soft and (d, row["period"]) not in marked,
-                "blocked": (d, row["period"]) in blocked,
-            }
-            for d in range(setup.days)
-        ]
-    return {"days": setup.day_names, "rows": rows, "toggle_url": toggle_url}
-
-
-def _slot_args(request) -> tuple[int, int]:
-    """The clicked slot of a grid POST, or a ValidationError naming what is wrong."""
-    try:
-        return int(request.POST["day"]), int(request.POST["period"])
-    except (KeyError, ValueError) as exc:
-        raise ValidationError(_("时段不正确：星期和节次须为表格中的格子")) from exc
-
-
-def _error_text(exc) -> str:
-    return "；".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 @login_required
@@ -154,7 +125,7 @@ def week(request, school: int):
                 return redirect("timetable:week", school.pk)
     else:
         form = WeekSetupForm(initial=WeekSetupForm.initial_from(setup))
-    grid = _slot_grid(setup, set(), reverse("timetable:week_slot", args=[school.pk]))
+    grid = slot_grid(setup, set(), reverse("timetable:week_slot", args=[school.pk]))
     return render(
         request,
         "timetable/manage/week.html",
@@ -174,7 +145,7 @@ def week_slot(request, school: int):
     except (KeyError, ValueError, ValidationError) as exc:
         messages.error(request, "；".join(getattr(exc, "messages", [_("时段不正确")])))
     setup = week_setup_for(school)
-    grid = _slot_grid(setup, set(), reverse("timetable:week_slot", args=[school.pk]))
+    grid = slot_grid(setup, set(), reverse("timetable:week_slot", args=[school.pk]))
     return render(request, "timetable/partials/slot_grid.html", {"grid": grid, "mode": "blocked", "can_change": True})
 
 
@@ -404,7 +375,7 @@ def _teacher_grid(school, teacher) -> dict:
     """A teacher's grid: 不可排 (hard, red) and 尽量不排 (soft, amber) slots."""
     rule = TeacherRule.objects.filter(school=school, teacher=teacher).first()
     setup = week_setup_for(school)
-    return _slot_grid(
+    return slot_grid(
         setup,
         {(d, p) for d, p in (rule.unavailable if rule else [])},
         reverse("timetable:teacher_slot", args=[school.pk, teacher.pk]),
@@ -421,7 +392,7 @@ def teacher_slot(request, school: int, person: int):
     paint = request.POST.get("paint", "hard")
     error = ""
     try:
-        day, period = _slot_args(request)
+        day, period = slot_args(request)
         if paint == "soft":
             services.teacher_preferred_toggle(
                 actor=request.user, school=school, teacher=teacher, day=day, period=period
@@ -431,7 +402,7 @@ def teacher_slot(request, school: int, person: int):
         else:
             raise ValidationError(_("标记方式不正确：请选择“不可排”或“尽量不排”"))
     except ValidationError as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     return render(
         request,
         "timetable/partials/slot_grid.html",
@@ -449,7 +420,7 @@ def _room_get(user, school, pk: int) -> Room:
 def _room_grid(room) -> dict:
     setup = week_setup_for(room.school)
     marked = {(d, p) for d, p in room.unavailable or []}
-    return _slot_grid(setup, marked, reverse("timetable:room_slot", args=[room.school_id, room.pk]))
+    return slot_grid(setup, marked, reverse("timetable:room_slot", args=[room.school_id, room.pk]))
 
 
 @login_required
@@ -478,10 +449,10 @@ def room_slot(request, school: int, room: int):
     room = _room_get(request.user, school, room)
     error = ""
     try:
-        day, period = _slot_args(request)
+        day, period = slot_args(request)
         services.room_slot_toggle(actor=request.user, room=room, day=day, period=period)
     except ValidationError as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     room.refresh_from_db()
     return render(
         request,
@@ -515,7 +486,7 @@ def class_rule(request, pk: int):
     rule = ClassRule.objects.filter(klass=klass).first()
     setup = week_setup_for(school)
     marked = {(d, p) for d, p in (rule.unavailable if rule else [])}
-    grid = _slot_grid(setup, marked, reverse("timetable:class_slot", args=[klass.pk]))
+    grid = slot_grid(setup, marked, reverse("timetable:class_slot", args=[klass.pk]))
     return render(
         request,
         "timetable/manage/rule.html",
@@ -544,7 +515,7 @@ def class_slot(request, pk: int):
         raise ValidationError(_("时段不正确")) from exc
     rule = ClassRule.objects.get(klass=klass)
     setup = week_setup_for(school)
-    grid = _slot_grid(setup, {(d, p) for d, p in rule.unavailable}, reverse("timetable:class_slot", args=[klass.pk]))
+    grid = slot_grid(setup, {(d, p) for d, p in rule.unavailable}, reverse("timetable:class_slot", args=[klass.pk]))
     return render(
         request, "timetable/partials/slot_grid.html", {"grid": grid, "mode": "unavailable", "can_change": True}
     )

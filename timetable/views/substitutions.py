@@ -73,11 +73,21 @@ def substitution_list(request):
     )
 
 
+def _lesson_classes(entry: TimetableEntry) -> str:
+    """The classes a 代课 of ``entry`` is for: all classes of its 合班 or 走班 teaching group."""
+    return "、".join(dict.fromkeys(e.klass.name for e in sel.entry_teaching_rows(entry)))
+
+
 def _swap_choices(entry: TimetableEntry, date: dt.date) -> list[tuple[str, str]]:
+    """The class's other lessons of that week this one could change places with (合班/走班 lessons never)."""
+    if entry.parallel_key:
+        return []
     monday = sel.monday_of(date)
     out = []
     for e in (
-        TimetableEntry.objects.filter(timetable=entry.timetable, klass=entry.klass, length=entry.length)
+        TimetableEntry.objects.filter(
+            timetable=entry.timetable, klass=entry.klass, length=entry.length, parallel_key=""
+        )
         .exclude(pk=entry.pk)
         .select_related("subject", "teacher")
         .order_by("day", "period")
@@ -143,6 +153,7 @@ def substitution_new(request, entry: int):
         {
             "title": _("申请调课/代课"),
             "entry": entry_obj,
+            "lesson_classes": _lesson_classes(entry_obj),
             "form": form,
             "date": date,
             "dates": dates,
@@ -181,6 +192,7 @@ def substitution_detail(request, pk: int):
         {
             "title": _("调课/代课申请"),
             "sub": sub,
+            "lesson_classes": _lesson_classes(sub.entry) if sub.kind == SubstitutionKind.SUBSTITUTE else sub.klass.name,
             "badge": STATUS_BADGE.get(sub.status, "secondary"),
             "can_decide": can_decide,
             "can_cancel": sub.requested_by_id == request.user.pk and sub.status == SubstitutionStatus.PENDING,

@@ -97,6 +97,10 @@ def grid_context(request, tt, view: str, target: str, *, data=None) -> dict:
     ctx["n_conflicts"] = len(conflicts)
     if view == "overview":
         ctx["overview"] = sel.overview(user=request.user, timetable=tt)
+        for row in ctx["overview"]["rows"]:
+            for cell in row["cells"]:
+                if cell is not None:
+                    cell["problems"] = any(i in conflicts for i in cell["ids"])
         return ctx
     if view == "teacher":
         person = next((t for t in teachers if str(t.pk) == target), teachers[0] if teachers else None)
@@ -260,7 +264,8 @@ def entry_lock(request, pk: int):
 
 @login_required
 def version_export(request, pk: int):
-    """总课表 Excel: one row per class, one column per (day, period), “subject teacher” in each cell."""
+    """总课表 Excel: one row per class, one column per (day, period), “subject teacher” in each cell (a 合班 names
+    the classes taught together, a 走班 its block and each teaching group with teacher and room)."""
     from core.audit import audit_record
     from core.excel import xlsx_response
 
@@ -269,10 +274,6 @@ def version_export(request, pk: int):
         raise Http404("未找到")
     ov = sel.overview(user=request.user, timetable=tt)
     headers = [_("班级")] + [f"{ov['days'][d]}{p + 1}" for d, p in ov["cols"]]
-    rows = [
-        [row["klass"].name]
-        + [f"{e.subject.name} {e.teacher.name if e.teacher else ''}".strip() if e else "" for e in row["cells"]]
-        for row in ov["rows"]
-    ]
+    rows = [[row["klass"].name] + [cell["text"] if cell else "" for cell in row["cells"]] for row in ov["rows"]]
     audit_record(actor=request.user, action="timetable.export", obj=tt, changes={"format": "xlsx", "view": "overview"})
     return xlsx_response(filename=f"{tt.school.name}{_('总课表')}", headers=headers, rows=rows, sheet=_("总课表"))

@@ -16,7 +16,7 @@ from core.models import School
 from .. import services
 from ..models import TeacherRule
 from ..problem import week_setup_for
-from .setup import _error_text, _slot_args, _slot_grid
+from .slots import error_text, slot_args, slot_grid
 
 
 def _my_schools(user) -> list[School]:
@@ -47,7 +47,7 @@ def _school(user, raw) -> School:
 
 def _wish_grid(user, school) -> tuple[dict, TeacherRule | None]:
     rule = TeacherRule.objects.filter(school=school, teacher_id=user.person_id).first()
-    grid = _slot_grid(
+    grid = slot_grid(
         week_setup_for(school),
         {(d, p) for d, p in (rule.unavailable if rule else [])},
         reverse("timetable:my_wish_slot"),
@@ -86,10 +86,10 @@ def my_wish_slot(request):
     school = _school(request.user, request.POST.get("school") or "0")
     error = ""
     try:
-        day, period = _slot_args(request)
+        day, period = slot_args(request)
         services.teacher_wish_toggle(actor=request.user, school=school, day=day, period=period)
     except ValidationError as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     grid, _rule = _wish_grid(request.user, school)
     return render(
         request, "timetable/partials/slot_grid.html", {"grid": grid, "mode": "wish", "can_change": True, "error": error}
