@@ -235,6 +235,19 @@ def _subject_field(school: School, subject: Subject | None) -> None:
         raise ValidationError({"subject": _("学科不属于本区县")})
 
 
+def _save_with_classes(actor, obj, classes, *, school, before: dict, before_classes: list, field: str) -> None:
+    """Save a 合班 or a 走班 teaching group with its classes, check that every class's week still
+    holds its hours (the error goes on ``field``) and audit the change, classes included."""
+    _save(obj)
+    obj.classes.set(classes)
+    _hours_fit(school, [c.pk for c in classes], field)
+    changes = diff(before, snapshot(obj))
+    after_classes = sorted(c.pk for c in classes)
+    if after_classes != before_classes:
+        changes["classes"] = [before_classes, after_classes]
+    audit_record(actor=actor, action=f"{obj._meta.model_name}.save", obj=obj, changes=changes)
+
+
 @transaction.atomic
 def combined_lesson_save(
     *,
@@ -277,14 +290,9 @@ def combined_lesson_save(
         )
     obj.subject, obj.teacher = subject, teacher
     obj.periods_per_week, obj.doubles, obj.room_type = periods_per_week, doubles or 0, (room_type or "").strip()
-    _save(obj)
-    obj.classes.set(classes)
-    _hours_fit(school, [c.pk for c in classes], "periods_per_week")
-    changes = diff(before, snapshot(obj))
-    after_classes = sorted(c.pk for c in classes)
-    if after_classes != before_classes:
-        changes["classes"] = [before_classes, after_classes]
-    audit_record(actor=actor, action="combinedlesson.save", obj=obj, changes=changes)
+    _save_with_classes(
+        actor, obj, classes, school=school, before=before, before_classes=before_classes, field="periods_per_week"
+    )
     return obj
 
 
@@ -411,14 +419,9 @@ def teaching_group_save(
         ).exists():
             raise ValidationError({"room_type": _("本校没有可容纳 %(n)s 人的%(t)s") % {"n": size or 0, "t": room_type}})
     obj.subject, obj.teacher, obj.room, obj.room_type, obj.size = subject, teacher, room, room_type, size
-    _save(obj)
-    obj.classes.set(classes)
-    _hours_fit(school, [c.pk for c in classes], "classes")
-    changes = diff(before, snapshot(obj))
-    after_classes = sorted(c.pk for c in classes)
-    if after_classes != before_classes:
-        changes["classes"] = [before_classes, after_classes]
-    audit_record(actor=actor, action="teachinggroup.save", obj=obj, changes=changes)
+    _save_with_classes(
+        actor, obj, classes, school=school, before=before, before_classes=before_classes, field="classes"
+    )
     return obj
 
 
