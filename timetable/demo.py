@@ -167,6 +167,7 @@ def timetable_demo_seed(*, district, seed: int = 0, out=None, batch_size: int = 
         )
     if classes:
         ClassRule.objects.get_or_create(school=school, klass=classes[0], defaults={"unavailable": [], "max_per_day": 7})
+    _demo_combined_pe(admin=admin, school=school, classes=classes, subjects=subjects, term=term, out=out)
     tt = services.timetable_create(actor=admin, school=school, name="本学期课表", time_limit=int(time_limit))
     status = services.timetable_solve_run(tt.pk)
     tt.refresh_from_db()
@@ -190,6 +191,42 @@ def timetable_demo_seed(*, district, seed: int = 0, out=None, batch_size: int = 
             f"排课演示数据：{school.name} {tt.entries.count()} 节课（{tt.get_status_display()}），"
             f"用时 {time.monotonic() - started:.1f} 秒"
         )
+
+
+def _demo_combined_pe(*, admin, school, classes, subjects, term, out) -> None:
+    """A 合班 in the demo: the first two classes of the last grade have 体育与健康 together, with the
+    first class's PE teacher (two classes on the field at once is common in junior schools)."""
+    from django.core.exceptions import ValidationError
+
+    from core.models import TeachingAssignment
+
+    from . import services
+    from .models import CombinedLesson, CoursePlan
+
+    pe = subjects.get("体育与健康")
+    by_grade: dict = {}
+    for c in sorted(classes, key=lambda c: (c.grade.pk, c.name)):
+        by_grade.setdefault(c.grade, []).append(c)
+    pairs = [cs[:2] for cs in by_grade.values() if len(cs) >= 2]
+    if pe is None or not pairs or CombinedLesson.objects.filter(school=school).exists():
+        return
+    pair = pairs[-1]
+    plan = CoursePlan.objects.filter(school=school, grade=pair[0].grade, subject=pe).first()
+    ta = TeachingAssignment.objects.filter(klass=pair[0], subject=pe, term=term).first()
+    if plan is None or ta is None:
+        return
+    try:
+        services.combined_lesson_save(
+            actor=admin,
+            school=school,
+            subject=pe,
+            classes=pair,
+            teacher=ta.teacher,
+            periods_per_week=plan.periods_per_week,
+        )
+    except ValidationError as exc:  # the demo goes on without it; the 教务 can add it on the 合班 page
+        if out:
+            out(f"  合班未建立：{exc}")
 
 
 def greedy_fill(tt) -> int:

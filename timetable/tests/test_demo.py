@@ -4,7 +4,7 @@ import pytest
 
 from timetable.checks import entry_conflicts
 from timetable.demo import PRIMARY_PLAN, timetable_demo_seed
-from timetable.models import CoursePlan, Room, Timetable, TimetableStatus, WeekSetup
+from timetable.models import CombinedLesson, CoursePlan, Room, Timetable, TimetableStatus, WeekSetup
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +41,38 @@ def test_demo_seed_uses_the_shared_demo_school(world):
     timetable_demo_seed(district=world.district, seed=2, out=lambda line: None, time_limit=3)
     assert Timetable.objects.filter(school=world.school_b, status=TimetableStatus.PUBLISHED).exists()
     assert not Timetable.objects.filter(school=world.school_a).exists()
+
+
+def test_demo_combined_pe_pairs_two_classes_of_a_grade(world):
+    from core.models import Class, Subject, TeachingAssignment
+    from timetable.demo import _demo_combined_pe
+
+    pe = Subject.objects.get_or_create(district=world.district, name="体育与健康", defaults={"code": "PE"})[0]
+    second = Class.objects.create(school=world.school_b, grade=world.grade_b, number=2)
+    CoursePlan.objects.create(school=world.school_b, grade=world.grade_b, subject=pe, periods_per_week=3)
+    for klass in (world.class_b1, second):
+        TeachingAssignment.objects.create(
+            klass=klass, subject=pe, term=world.term, teacher=world.math_b, periods_per_week=3
+        )
+    classes = [world.class_b1, second]
+    _demo_combined_pe(
+        admin=world.school_admin_b,
+        school=world.school_b,
+        classes=classes,
+        subjects={"体育与健康": pe},
+        term=world.term,
+        out=None,
+    )
+    combined = CombinedLesson.objects.get(school=world.school_b)
+    assert set(combined.classes.all()) == {world.class_b1, second}
+    assert (combined.teacher, combined.periods_per_week) == (world.math_b, 3)
+    # once is enough: a second run adds nothing
+    _demo_combined_pe(
+        admin=world.school_admin_b,
+        school=world.school_b,
+        classes=classes,
+        subjects={"体育与健康": pe},
+        term=world.term,
+        out=None,
+    )
+    assert CombinedLesson.objects.filter(school=world.school_b).count() == 1
