@@ -11,6 +11,14 @@ from pathlib import Path
 
 from timetable.engine.model import Extra, Lesson, Problem, Room, Slot, StudentGroup, Teacher, Week, Weights
 
+# FET teacher limits ("ConstraintTeacher<X>" for one, "ConstraintTeachers<X>" for all): XML tag, Teacher field.
+TEACHER_LIMITS = {
+    "MaxHoursDaily": ("Maximum_Hours_Daily", "max_per_day"),
+    "MaxDaysPerWeek": ("Max_Days_Per_Week", "max_days"),
+    "MaxGapsPerWeek": ("Max_Gaps", "max_gaps_per_week"),
+    "MaxGapsPerDay": ("Max_Gaps", "max_gaps_per_day"),
+}
+
 # Constraints that need no translation (always satisfied by the engine's model).
 IMPLICIT = {"ConstraintBasicCompulsoryTime", "ConstraintBasicCompulsorySpace"}
 
@@ -312,42 +320,18 @@ def read_fet(source: str | Path | bytes) -> tuple[Problem, FetContext]:
             a, b = _text(el, "First_Activity_Id").strip(), _text(el, "Second_Activity_Id").strip()
             if a in lessons and b in lessons:
                 extras.append(Extra("consecutive", [(a, 0), (b, 0)], label=f"活动 {b} 紧接在活动 {a} 之后"))
-        elif kind in ("ConstraintTeacherMaxHoursDaily", "ConstraintTeachersMaxHoursDaily") and hard:
-            n = int(_text(el, "Maximum_Hours_Daily"))
-            targets = (
-                [teachers[_text(el, "Teacher_Name")]]
-                if kind == "ConstraintTeacherMaxHoursDaily" and _text(el, "Teacher_Name") in teachers
-                else list(teachers.values())
-            )
+        elif hard and (
+            limit := TEACHER_LIMITS.get(kind.removeprefix("ConstraintTeachers").removeprefix("ConstraintTeacher"))
+        ):
+            # one teacher ("ConstraintTeacher…", by Teacher_Name) or all ("ConstraintTeachers…"); the tighter bound wins
+            tag, attr = limit
+            n = int(_text(el, tag))
+            name = _text(el, "Teacher_Name")
+            one = not kind.startswith("ConstraintTeachers")
+            targets = [teachers[name]] if one and name in teachers else list(teachers.values())
             for t in targets:
-                t.max_per_day = n if t.max_per_day is None else min(t.max_per_day, n)
-        elif kind in ("ConstraintTeacherMaxDaysPerWeek", "ConstraintTeachersMaxDaysPerWeek") and hard:
-            n = int(_text(el, "Max_Days_Per_Week"))
-            targets = (
-                [teachers[_text(el, "Teacher_Name")]]
-                if kind == "ConstraintTeacherMaxDaysPerWeek" and _text(el, "Teacher_Name") in teachers
-                else list(teachers.values())
-            )
-            for t in targets:
-                t.max_days = n if t.max_days is None else min(t.max_days, n)
-        elif kind in ("ConstraintTeacherMaxGapsPerWeek", "ConstraintTeachersMaxGapsPerWeek") and hard:
-            n = int(_text(el, "Max_Gaps"))
-            targets = (
-                [teachers[_text(el, "Teacher_Name")]]
-                if kind == "ConstraintTeacherMaxGapsPerWeek" and _text(el, "Teacher_Name") in teachers
-                else list(teachers.values())
-            )
-            for t in targets:
-                t.max_gaps_per_week = n if t.max_gaps_per_week is None else min(t.max_gaps_per_week, n)
-        elif kind in ("ConstraintTeacherMaxGapsPerDay", "ConstraintTeachersMaxGapsPerDay") and hard:
-            n = int(_text(el, "Max_Gaps"))
-            targets = (
-                [teachers[_text(el, "Teacher_Name")]]
-                if kind == "ConstraintTeacherMaxGapsPerDay" and _text(el, "Teacher_Name") in teachers
-                else list(teachers.values())
-            )
-            for t in targets:
-                t.max_gaps_per_day = n if t.max_gaps_per_day is None else min(t.max_gaps_per_day, n)
+                old = getattr(t, attr)
+                setattr(t, attr, n if old is None else min(old, n))
         elif kind in ("ConstraintStudentsSetMaxHoursDaily", "ConstraintStudentsMaxHoursDaily") and hard:
             n = int(_text(el, "Maximum_Hours_Daily"))
             targets = atoms_for(_text(el, "Students")) if kind == "ConstraintStudentsSetMaxHoursDaily" else set(groups)
