@@ -253,7 +253,7 @@ class Compiled:
             if not signature:
                 continue
             g = self.groups.get(gid)
-            limits = (g.max_per_day, g.max_gaps_per_week, g.early_start) if g else None
+            limits = (g.max_per_day, g.max_gaps_per_week, g.early_start, g.min_per_day, g.min_every_day) if g else None
             signature = (signature, limits)
             if signature in seen:
                 continue  # same lessons and limits as a group already listed (e.g. FET subgroups)

@@ -107,12 +107,12 @@ def evaluate_compiled(c: Compiled, placements: list[Placement]) -> tuple[int, fl
                 )
         busy = [bool(cover.get(t)) for t in range(c.T)]
         occupancy[(res.kind, res.id)] = busy
-        limits = None
+        limits = holder = None
         if res.kind == "teacher" and res.id in c.teachers:
-            t = c.teachers[res.id]
+            holder = t = c.teachers[res.id]
             limits = (t.max_per_day, t.max_days, t.max_gaps_per_week, t.max_gaps_per_day, False)
         elif res.kind == "group" and res.id in c.groups:
-            g = c.groups[res.id]
+            holder = g = c.groups[res.id]
             limits = (g.max_per_day, None, g.max_gaps_per_week, None, g.early_start)
         if limits is None:
             continue
@@ -132,6 +132,23 @@ def evaluate_compiled(c: Compiled, placements: list[Placement]) -> tuple[int, fl
             days = sum(1 for load in loads if load)
             if days > max_days:
                 bad("days_limit", f"{res.name} 上课 {days} 天，超过每周 {max_days} 天", [res.id], days - max_days)
+        if holder.min_per_day:
+            for d, load in enumerate(loads):
+                if (load or holder.min_every_day) and load < holder.min_per_day:
+                    bad(
+                        "day_minimum",
+                        f"{res.name} {p.week.day_name(d)} 只有 {load} 节，少于每天至少 {holder.min_per_day} 节",
+                        [res.id],
+                        holder.min_per_day - load,
+                    )
+        k = getattr(holder, "max_consecutive_hard", None)
+        if k:
+            for d in range(D):
+                run = 0
+                for q in range(P):
+                    run = run + 1 if busy[d * P + q] else 0
+                    if run == k + 1:
+                        bad("consecutive", f"{res.name} {p.week.day_name(d)} 连续上课超过 {k} 节", [res.id])
         day_gaps = [_gaps(busy[d * P : d * P + P], blocked[d * P : d * P + P]) for d in range(D)]
         if gaps_day is not None:
             for d, gaps in enumerate(day_gaps):
@@ -216,7 +233,7 @@ def evaluate_compiled(c: Compiled, placements: list[Placement]) -> tuple[int, fl
     # extras
     for extra in p.extras:
         items = [(c.by_key[k], start_of[k]) for k in extra.occurrences if k in start_of and k in c.by_key]
-        if len(items) < 2:
+        if len(items) < extra.min_occurrences:
             continue
         label = extra.label or extra.kind
         violations = 0
@@ -248,6 +265,27 @@ def evaluate_compiled(c: Compiled, placements: list[Placement]) -> tuple[int, fl
         elif extra.kind == "consecutive":
             (a, sa), (_b, sb) = items[0], items[1]
             if not (sa // P == sb // P and sa + max(1, a.lesson.duration) == sb):
+                violations = 1
+        elif extra.kind == "occupy_max":
+            selected = {c.t(sl) for sl in extra.slots if 0 <= sl[0] < D and 0 <= sl[1] < P}
+            occupied = {t for o, s in items for t in c.cover(o.lesson, s) if t in selected}
+            violations = max(0, len(occupied) - extra.value)
+        elif extra.kind == "same_day":
+            violations = sum(1 for _o, s in items[1:] if s // P != items[0][1] // P)
+        elif extra.kind == "ends_day":
+            for occ, s in items:
+                mine = set(occ.lesson.groups)
+                end = s + max(1, occ.lesson.duration)
+                violations += sum(
+                    1
+                    for o, t in placed
+                    if o.vk != occ.vk and mine & set(o.lesson.groups) and t // P == s // P and t >= end
+                )
+        elif extra.kind == "grouped":
+            (a, sa), (b, sb) = items[0], items[1]
+            if not (
+                sa // P == sb // P and (sa + max(1, a.lesson.duration) == sb or sb + max(1, b.lesson.duration) == sa)
+            ):
                 violations = 1
         elif extra.kind == "order":
             violations = sum(1 for x, y in itertools.pairwise(items) if not x[1] < y[1])

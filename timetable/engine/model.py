@@ -51,6 +51,9 @@ class Teacher:
     max_gaps_per_week: int | None = None  # hard cap of idle periods between lessons (FET)
     max_gaps_per_day: int | None = None  # hard cap per day (FET)
     max_days: int | None = None  # hard: works on at most this many days
+    min_per_day: int | None = None  # hard: at least this many periods on a day with lessons (FET)
+    min_every_day: bool = False  # with min_per_day: every day, none left empty (FET Allow_Empty_Days false)
+    max_consecutive_hard: int | None = None  # hard: at most this many periods in a row (FET)
 
 
 @dataclass
@@ -68,6 +71,8 @@ class StudentGroup:
     max_gaps_per_week: int | None = None  # hard cap of idle periods between lessons (FET)
     early_start: bool = False  # hard: every day with lessons starts at the first period (FET)
     home_room: str | None = None  # lessons without room_type/rooms take place here
+    min_per_day: int | None = None  # hard: at least this many periods on a day with lessons (FET)
+    min_every_day: bool = False  # with min_per_day: every day, none left empty (FET Allow_Empty_Days false)
 
 
 @dataclass
@@ -125,7 +130,10 @@ class Extra:
     kind: "min_days" (value = minimal distance in days between any two of them),
     "not_overlapping", "consecutive" (second directly after the first, same day),
     "same_start" (all start together; as a soft constraint each pair apart costs),
-    "order" (start of each strictly before the next; used for symmetry).
+    "order" (start of each strictly before the next; used for symmetry),
+    "grouped" (two of them back to back on one day, in either order),
+    "same_day" (all on one day), "ends_day" (each is the last lesson of its student groups' day),
+    "occupy_max" (together they occupy at most ``value`` of the ``slots``).
     weight: 100 = hard; below 100 = soft, each violation costs weight / 100.
     """
 
@@ -137,10 +145,16 @@ class Extra:
     # min_days: two of them placed on the same day must follow each other directly. FET
     # enforces this part always, whatever the weight (its "consecutive if same day").
     consecutive_if_same_day: bool = False
+    slots: set[Slot] = field(default_factory=set)  # occupy_max: the selected slots
 
     @property
     def hard(self) -> bool:
         return self.weight >= 100
+
+    @property
+    def min_occurrences(self) -> int:
+        """Fewer occurrences than this and the constraint says nothing (most relate two or more)."""
+        return 1 if self.kind in ("ends_day", "occupy_max") else 2
 
 
 @dataclass

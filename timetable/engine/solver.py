@@ -75,6 +75,11 @@ class _Builder:
         else:
             self.add_le(expr, bound, guard)
 
+    def _add_ge(self, expr, bound: int, guard: list) -> None:
+        ct = self.m.add(expr >= bound)
+        if guard:
+            ct.only_enforce_if(guard)
+
     def add_le(self, expr, bound: int, guard: list) -> None:
         ct = self.m.add(expr <= bound)
         if guard:
@@ -205,7 +210,18 @@ class _Builder:
                 teacher = c.teachers.get(res.id)
                 if teacher is None:
                     continue
-                self._daily_limits(res.kind, res.id, res.name, cov, teacher.max_per_day, teacher.max_days)
+                self._daily_limits(
+                    res.kind,
+                    res.id,
+                    res.name,
+                    cov,
+                    teacher.max_per_day,
+                    teacher.max_days,
+                    min_per_day=teacher.min_per_day,
+                    every_day=teacher.min_every_day,
+                )
+                if teacher.max_consecutive_hard:
+                    self._max_consecutive(res.id, res.name, cov, teacher.max_consecutive_hard)
                 self._gaps(res.kind, res.id, res.name, cov, teacher.max_gaps_per_week, teacher.max_gaps_per_day)
                 if self.with_soft and p.native_soft:
                     if teacher.max_consecutive and w.teacher_consecutive:
@@ -227,7 +243,16 @@ class _Builder:
                 group = c.groups.get(res.id)
                 if group is None:
                     continue
-                self._daily_limits(res.kind, res.id, res.name, cov, group.max_per_day, None)
+                self._daily_limits(
+                    res.kind,
+                    res.id,
+                    res.name,
+                    cov,
+                    group.max_per_day,
+                    None,
+                    min_per_day=group.min_per_day,
+                    every_day=group.min_every_day,
+                )
                 self._gaps(res.kind, res.id, res.name, cov, group.max_gaps_per_week, None, early=group.early_start)
                 if self.with_soft and p.native_soft and w.daily_balance:
                     loads = []
@@ -321,10 +346,35 @@ class _Builder:
                     g = self.guard(("fixed", lesson.id), f"{c.lesson_name(lesson)} 的固定时段")
                     self.m.add(v == 0).only_enforce_if(g)
 
-    def _daily_limits(self, kind, rid, name, cov, max_per_day, max_days) -> None:
+    def _max_consecutive(self, rid, name, cov, k: int) -> None:
+        """Hard: no more than ``k`` lessons in a row (a blocked slot or the day's end breaks a run)."""
+        c = self.c
+        P, D = c.P, c.D
+        g = self.guard(("teacher_consecutive", rid), f"{name} 最多连续上 {k} 节")
+        for d in range(D):
+            for start in range(P - k):
+                window = range(d * P + start, d * P + start + k + 1)
+                if any(t in c.blocked for t in window):
+                    continue
+                lits = [v for t in window for v in cov.get(t, [])]
+                if len(lits) > k and all(cov.get(t) for t in window):
+                    self.add_le(sum(lits), k, g)
+
+    def _daily_limits(self, kind, rid, name, cov, max_per_day, max_days, *, min_per_day=None, every_day=False) -> None:
         c, m = self.c, self.m
         P, D = c.P, c.D
         day_lits = {d: [v for t in range(d * P, d * P + P) for v in cov.get(t, [])] for d in range(D)}
+        if min_per_day:
+            g = self.guard((kind + "_min_day", rid), f"{name} 有课的日子至少 {min_per_day} 节")
+            for d in range(D):
+                lits = day_lits[d]
+                if every_day:
+                    self._add_ge(sum(lits) if lits else 0, min_per_day, g)
+                elif lits:
+                    u = m.new_bool_var("day_used")
+                    for v in lits:
+                        m.add_implication(v, u)
+                    self._add_ge(sum(lits) - min_per_day * u, 0, g)
         if max_per_day is not None:
             g = self.guard((kind + "_day", rid), f"{name} 每天最多 {max_per_day} 节")
             for d in range(D):
@@ -481,7 +531,7 @@ class _Builder:
         P, D = c.P, c.D
         for i, extra in enumerate(self.p.extras):
             occs = [c.by_key[k] for k in extra.occurrences if k in c.by_key]
-            if len(occs) < 2:
+            if len(occs) < extra.min_occurrences:
                 continue
             label = extra.label or extra.kind
             self.owner = ("extra", str(i))
@@ -559,9 +609,58 @@ class _Builder:
                     ct = m.add(v == 0) if w is None else m.add_implication(v, w)
                     if g:
                         ct.only_enforce_if(g)
+            elif extra.kind == "same_day" and extra.hard:
+                g = self.guard(("extra", str(i)), label)
+                first = occs[0]
+                for other in occs[1:]:
+                    for d in range(D):
+                        la, lb = self.day_expr(first, d), self.day_expr(other, d)
+                        ct = self.m.add((sum(la) if la else 0) == (sum(lb) if lb else 0))
+                        if g:
+                            ct.only_enforce_if(g)
+            elif extra.kind == "occupy_max" and extra.hard:
+                g = self.guard(("extra", str(i)), label)
+                selected = {c.t(sl) for sl in extra.slots if 0 <= sl[0] < D and 0 <= sl[1] < P}
+                used = []
+                for t, lits in self.covering(occs, dedupe=True).items():
+                    if t in selected:
+                        b = m.new_bool_var("occupied")
+                        for v in lits:
+                            m.add_implication(v, b)
+                        used.append(b)
+                if len(used) > extra.value:
+                    self.add_le(sum(used), extra.value, g)
+            elif extra.kind == "ends_day" and extra.hard:
+                g = self.guard(("extra", str(i)), label)
+                for occ in occs:
+                    self._ends_day(occ, g)
+            elif extra.kind == "grouped" and extra.hard:
+                g = self.guard(("extra", str(i)), label)
+                a, b = occs[0], occs[1]
+                for first, second in ((a, b), (b, a)):
+                    xs, ys = self.x[first.vk], self.x[second.vk]
+                    d1, d2 = max(1, first.lesson.duration), max(1, second.lesson.duration)
+                    for s, v in xs.items():
+                        near = [w for t in (s + d1, s - d2) if (w := ys.get(t)) is not None and t // P == s // P]
+                        ct = m.add_bool_or(near) if near else m.add(v == 0)
+                        if near:
+                            ct.only_enforce_if(v)
+                        if g:
+                            ct.only_enforce_if(g)
             elif extra.kind == "order":
                 for a, b in itertools.pairwise(occs):
                     m.add(self.start_expr(a) + 1 <= self.start_expr(b))
+
+    def _ends_day(self, occ: Occ, guard: list) -> None:
+        """Nothing of the occurrence's student groups starts after it on its day."""
+        P = self.c.P
+        mine = set(occ.lesson.groups)
+        others = [o for o in self.c.occs if o.vk != occ.vk and mine & set(o.lesson.groups)]
+        end = max(1, occ.lesson.duration)
+        for s, v in self.x[occ.vk].items():
+            later = [w for o in others for t, w in self.x[o.vk].items() if t // P == s // P and t >= s + end]
+            if later:
+                self.m.add(sum(later) == 0).only_enforce_if([v, *guard])
 
     def _hard_min_days(self, expr, guard: list, slack: int) -> None:
         """At most one of them per day (window): kept hard in the first phase unless

@@ -11,13 +11,38 @@ from pathlib import Path
 
 from timetable.engine.model import Extra, Lesson, Problem, Room, Slot, StudentGroup, Teacher, Week, Weights
 
-# FET teacher limits ("ConstraintTeacher<X>" for one, "ConstraintTeachers<X>" for all): XML tag, Teacher field.
+# Per-teacher and per-students-set limits: FET name after the prefix (see ``_limit_of``) -> (XML tag, field of
+# Teacher / StudentGroup, which of two bounds is tighter).
 TEACHER_LIMITS = {
-    "MaxHoursDaily": ("Maximum_Hours_Daily", "max_per_day"),
-    "MaxDaysPerWeek": ("Max_Days_Per_Week", "max_days"),
-    "MaxGapsPerWeek": ("Max_Gaps", "max_gaps_per_week"),
-    "MaxGapsPerDay": ("Max_Gaps", "max_gaps_per_day"),
+    "MaxHoursDaily": ("Maximum_Hours_Daily", "max_per_day", min),
+    "MaxDaysPerWeek": ("Max_Days_Per_Week", "max_days", min),
+    "MaxGapsPerWeek": ("Max_Gaps", "max_gaps_per_week", min),
+    "MaxGapsPerDay": ("Max_Gaps", "max_gaps_per_day", min),
+    "MaxHoursContinuously": ("Maximum_Hours_Continuously", "max_consecutive_hard", min),
+    "MinHoursDaily": ("Minimum_Hours_Daily", "min_per_day", max),
 }
+STUDENT_LIMITS = {
+    "MaxHoursDaily": ("Maximum_Hours_Daily", "max_per_day", min),
+    "MaxGapsPerWeek": ("Max_Gaps", "max_gaps_per_week", min),
+    "MinHoursDaily": ("Minimum_Hours_Daily", "min_per_day", max),
+}
+# prefix -> (whose limit, for one named teacher/set or for all); longer prefixes first
+LIMIT_PREFIXES = [
+    ("ConstraintTeachers", "teacher", False),
+    ("ConstraintTeacher", "teacher", True),
+    ("ConstraintStudentsSet", "students", True),
+    ("ConstraintStudents", "students", False),
+]
+
+
+def _limit_of(kind: str):
+    """(whose, one, (tag, field, tighter)) of a FET limit constraint, or None."""
+    for prefix, whose, one in LIMIT_PREFIXES:
+        table = TEACHER_LIMITS if whose == "teacher" else STUDENT_LIMITS
+        if kind.startswith(prefix) and kind[len(prefix) :] in table:
+            return whose, one, table[kind[len(prefix) :]]
+    return None
+
 
 # Constraints that need no translation (always satisfied by the engine's model).
 IMPLICIT = {"ConstraintBasicCompulsoryTime", "ConstraintBasicCompulsorySpace"}
@@ -316,34 +341,50 @@ def read_fet(source: str | Path | bytes) -> tuple[Problem, FetContext]:
         elif kind == "ConstraintActivitiesNotOverlapping" and hard:
             ids = [i for i in _ids(el, "Activity_Id") if i in lessons]
             extras.append(Extra("not_overlapping", [(i, 0) for i in ids], label=f"活动 {'、'.join(ids)} 不能重叠"))
+        elif kind in ("ConstraintActivityEndsStudentsDay", "ConstraintActivitiesEndStudentsDay") and hard:
+            ids = [_text(el, "Activity_Id").strip()] if kind == "ConstraintActivityEndsStudentsDay" else matching(el)
+            for aid in ids:
+                if aid in lessons:
+                    occ = [(aid, i) for i in range(lessons[aid].count)]
+                    extras.append(Extra("ends_day", occ, label=f"活动 {aid} 须是学生当天最后一节"))
+        elif kind == "ConstraintActivitiesOccupyMaxTimeSlotsFromSelection" and hard:
+            ids = [i for i in _ids(el, "Activity_Id") if i in lessons]
+            chosen = {
+                s for sel in el.findall("Selected_Time_Slot") if (s := slot(sel, "Selected_Day", "Selected_Hour"))
+            }
+            n = int(_text(el, "Max_Number_of_Occupied_Time_Slots", "0") or 0)
+            occ = [(i, k) for i in ids for k in range(lessons[i].count)]
+            label = f"活动 {'、'.join(ids[:5])}{'等' if len(ids) > 5 else ''} 在所选时段中最多占 {n} 个"
+            extras.append(Extra("occupy_max", occ, value=n, slots=chosen, label=label))
+        elif kind == "ConstraintActivitiesSameStartingDay" and hard:
+            ids = [i for i in _ids(el, "Activity_Id") if i in lessons]
+            if len(ids) > 1:
+                extras.append(Extra("same_day", [(i, 0) for i in ids], label=f"活动 {'、'.join(ids)} 须在同一天"))
+        elif kind == "ConstraintTwoActivitiesGrouped" and hard:
+            a, b = _text(el, "First_Activity_Id").strip(), _text(el, "Second_Activity_Id").strip()
+            if a in lessons and b in lessons:
+                extras.append(Extra("grouped", [(a, 0), (b, 0)], label=f"活动 {a} 与活动 {b} 须连排"))
         elif kind == "ConstraintTwoActivitiesConsecutive" and hard:
             a, b = _text(el, "First_Activity_Id").strip(), _text(el, "Second_Activity_Id").strip()
             if a in lessons and b in lessons:
                 extras.append(Extra("consecutive", [(a, 0), (b, 0)], label=f"活动 {b} 紧接在活动 {a} 之后"))
-        elif hard and (
-            limit := TEACHER_LIMITS.get(kind.removeprefix("ConstraintTeachers").removeprefix("ConstraintTeacher"))
-        ):
-            # one teacher ("ConstraintTeacher…", by Teacher_Name) or all ("ConstraintTeachers…"); the tighter bound wins
-            tag, attr = limit
+        elif hard and (limit := _limit_of(kind)):
+            # one teacher / students set (by name) or all of them; the tighter bound wins
+            whose, one, (tag, attr, tighter) = limit
             n = int(_text(el, tag))
-            name = _text(el, "Teacher_Name")
-            one = not kind.startswith("ConstraintTeachers")
-            targets = [teachers[name]] if one and name in teachers else list(teachers.values())
+            if whose == "teacher":
+                name = _text(el, "Teacher_Name")
+                targets = [teachers[name]] if one and name in teachers else list(teachers.values())
+            else:
+                targets = [groups[a] for a in (atoms_for(_text(el, "Students")) if one else groups)]
             for t in targets:
                 old = getattr(t, attr)
-                setattr(t, attr, n if old is None else min(old, n))
-        elif kind in ("ConstraintStudentsSetMaxHoursDaily", "ConstraintStudentsMaxHoursDaily") and hard:
-            n = int(_text(el, "Maximum_Hours_Daily"))
-            targets = atoms_for(_text(el, "Students")) if kind == "ConstraintStudentsSetMaxHoursDaily" else set(groups)
-            for a in targets:
-                g = groups[a]
-                g.max_per_day = n if g.max_per_day is None else min(g.max_per_day, n)
-        elif kind in ("ConstraintStudentsSetMaxGapsPerWeek", "ConstraintStudentsMaxGapsPerWeek") and hard:
-            n = int(_text(el, "Max_Gaps"))
-            targets = atoms_for(_text(el, "Students")) if kind == "ConstraintStudentsSetMaxGapsPerWeek" else set(groups)
-            for a in targets:
-                g = groups[a]
-                g.max_gaps_per_week = n if g.max_gaps_per_week is None else min(g.max_gaps_per_week, n)
+                setattr(t, attr, n if old is None else tighter(old, n))
+                # FET's default: teachers may have empty days, students not
+                if attr == "min_per_day" and not _flag(
+                    el, "Allow_Empty_Days", "true" if whose == "teacher" else "false"
+                ):
+                    t.min_every_day = True
         elif (
             kind
             in (
@@ -391,14 +432,16 @@ def read_fet(source: str | Path | bytes) -> tuple[Problem, FetContext]:
         elif kind in ("ConstraintTeacherHomeRoom", "ConstraintTeacherHomeRooms") and hard:
             teacher = _text(el, "Teacher")
             rs = {_text(el, "Room")} if kind.endswith("Room") else set(_texts(el, "Preferred_Room"))
+            # as in FET: only the activities this teacher teaches alone
             for aid, lesson in lessons.items():
-                if teacher in lesson.teachers:
+                if lesson.teachers == [teacher]:
                     home_rooms[aid].append(rs)
         elif kind in ("ConstraintStudentsSetHomeRoom", "ConstraintStudentsSetHomeRooms") and hard:
             students = _text(el, "Students")
             rs = {_text(el, "Room")} if kind.endswith("Room") else set(_texts(el, "Preferred_Room"))
+            # as in FET: only the activities of exactly this students set
             for aid in lessons:
-                if students in meta[aid]["students"]:
+                if meta[aid]["students"] == {students}:
                     home_rooms[aid].append(rs)
         else:
             ok = False

@@ -514,3 +514,155 @@ def test_repair_fixes_broken_gap_limits_of_a_given_timetable():
     assert left == 0
     placements = [Placement(occ.key[0], occ.key[1], *compiled.slot(assign[occ.vk])) for occ in compiled.occs]
     assert evaluate(problem, placements)[0] == 0
+
+
+def test_teacher_min_hours_on_a_working_day_and_max_in_a_row():
+    # 王老师 teaches 4 classes once; on a day she comes she has at least 2 lessons, never more than 2 in a row
+    groups = [StudentGroup(f"g{i}", f"初一({i})班") for i in range(4)]
+    days_of = [{0}, {0, 1}, {1, 2}, {0, 1, 2}]
+    lessons = [
+        Lesson(f"l{i}", "语文", [f"g{i}"], ["t1"], allowed_starts={(d, q) for d in days for q in range(4)})
+        for i, days in enumerate(days_of)
+    ]
+    p = Problem(
+        week(days=3, periods=4, morning=4),
+        [Teacher("t1", "王老师", min_per_day=2, max_consecutive_hard=2)],
+        groups,
+        [],
+        lessons,
+        native_soft=False,
+    )
+    s = solve(p, time_limit=5, workers=1)
+    assert s.solved
+    per_day: dict = {}
+    for i in range(4):
+        d, q = at(s, f"l{i}")
+        per_day.setdefault(d, []).append(q)
+    assert sorted(len(v) for v in per_day.values()) == [2, 2], per_day
+    # by hand: one lesson on day 2 is too few; three in a row on day 0 are too many
+    hard, _soft, msgs = evaluate(
+        p, [Placement("l0", 0, 0, 0), Placement("l1", 0, 0, 1), Placement("l3", 0, 0, 2), Placement("l2", 0, 2, 0)]
+    )
+    codes = [m.code for m in msgs]
+    assert hard == 2 and codes.count("day_minimum") == 1 and codes.count("consecutive") == 1
+    assert any("只有 1 节，少于每天至少 2 节" in m.message for m in msgs)
+    assert any("连续上课超过 2 节" in m.message for m in msgs)
+
+
+def test_students_min_hours_every_day():
+    # 6 lessons on 3 days, at least 2 a day with no empty day: 语文 (days 1–2 only, 2 a day at most) fills two
+    # days, so both 数学 go to the third
+    p = Problem(
+        week(days=3, periods=4, morning=4),
+        [Teacher("t1", "王老师"), Teacher("t2", "李老师")],
+        [StudentGroup("g1", "初一(1)班", min_per_day=2, min_every_day=True)],
+        [],
+        [
+            Lesson(
+                "a",
+                "语文",
+                ["g1"],
+                ["t1"],
+                count=4,
+                max_per_day=2,
+                allowed_starts={(d, q) for d in (0, 1) for q in range(4)},
+            ),
+            Lesson("b", "数学", ["g1"], ["t2"], count=2, max_per_day=2),
+        ],
+        native_soft=False,
+    )
+    s = solve(p, time_limit=5, workers=1)
+    assert s.solved
+    days = [pl.day for pl in s.placements]
+    assert [days.count(d) for d in range(3)] == [2, 2, 2]
+    assert [at(s, "b", i)[0] for i in range(2)] == [2, 2]
+    hard, _soft, msgs = evaluate(
+        p, [pl for pl in s.placements if pl.lesson_id == "a"] + [Placement("b", 0, 0, 2), Placement("b", 1, 0, 3)]
+    )
+    assert hard == 2 and msgs[0].code == "day_minimum" and "周三 只有 0 节" in msgs[0].message
+    # three a day cannot be met: 语文 leaves the third day to 数学 alone
+    p.groups[0].min_per_day = 3
+    assert not solve(p, time_limit=5, workers=1).solved
+
+
+def test_two_activities_grouped_in_either_order():
+    p = Problem(
+        week(days=2, periods=4, morning=4),
+        [Teacher("t1", "王老师"), Teacher("t2", "李老师")],
+        [StudentGroup("g1", "初一(1)班"), StudentGroup("g2", "初一(2)班")],
+        [],
+        [
+            Lesson("lab", "物理实验", ["g1"], ["t1"], allowed_starts={(1, 2)}),
+            Lesson("talk", "物理", ["g1"], ["t2"]),
+            # 李老师 is busy in the period after the lab: the grouped lesson must come before it
+            Lesson("other", "物理", ["g2"], ["t2"], allowed_starts={(1, 3)}),
+        ],
+        extras=[Extra("grouped", [("lab", 0), ("talk", 0)], label="实验课与讲授课须连排")],
+        native_soft=False,
+    )
+    s = solve(p, time_limit=5, workers=1)
+    assert s.solved and at(s, "talk") == (1, 1)
+    hard, _soft, msgs = evaluate(
+        p, [Placement("lab", 0, 1, 2), Placement("talk", 0, 0, 0), Placement("other", 0, 1, 3)]
+    )
+    assert hard == 1 and "实验课与讲授课须连排" in msgs[0].message
+
+
+def test_same_day_and_ends_the_students_day():
+    p = Problem(
+        week(days=3, periods=4, morning=4),
+        [Teacher("t1", "王老师", unavailable={(0, q) for q in range(4)}), Teacher("t2", "李老师")],
+        [StudentGroup("g1", "初一(1)班"), StudentGroup("g2", "初一(2)班")],
+        [],
+        [
+            Lesson("a", "语文", ["g1"], ["t1"]),
+            # 李老师's lesson goes with 王老师's to the same day, so not Monday
+            Lesson("b", "数学", ["g2"], ["t2"]),
+            # the class meeting ends class 1's day, whatever else it has that day
+            Lesson("meet", "班会", ["g1"], ["t2"]),
+            Lesson("c", "英语", ["g1"], ["t2"], count=3, max_per_day=3),
+        ],
+        extras=[
+            Extra("same_day", [("a", 0), ("b", 0)], label="语文与数学同一天"),
+            Extra("ends_day", [("meet", 0)], label="班会须是当天最后一节"),
+        ],
+        native_soft=False,
+    )
+    s = solve(p, time_limit=5, workers=1)
+    assert s.solved
+    assert at(s, "a")[0] == at(s, "b")[0] != 0
+    day, period = at(s, "meet")
+    later = [pl for pl in s.placements if pl.lesson_id in ("a", "c") and pl.day == day and pl.period > period]
+    assert later == []
+    bad = [
+        Placement("a", 0, 1, 0),
+        Placement("b", 0, 2, 0),
+        Placement("meet", 0, 1, 1),
+        Placement("c", 0, 1, 2),
+        Placement("c", 1, 2, 1),
+        Placement("c", 2, 2, 2),
+    ]
+    hard, _soft, msgs = evaluate(p, bad)
+    assert hard == 2 and {m.message for m in msgs} == {"语文与数学同一天 未满足", "班会须是当天最后一节 未满足"}
+
+
+def test_activities_occupy_at_most_n_of_the_selected_slots():
+    # four independent lessons on Monday; of Monday's four periods they may occupy only two (FET "occupy max time
+    # slots from selection", e.g. to keep the other periods free for a school-wide activity)
+    monday = {(0, q) for q in range(4)}
+    lessons = [Lesson(f"l{i}", "选修", [f"g{i}"], [f"t{i}"], allowed_starts=set(monday) | {(1, 0)}) for i in range(4)]
+    p = Problem(
+        week(days=2, periods=4, morning=4),
+        [Teacher(f"t{i}", f"老师{i}") for i in range(4)],
+        [StudentGroup(f"g{i}", f"{i}班") for i in range(4)],
+        [],
+        lessons,
+        extras=[Extra("occupy_max", [(f"l{i}", 0) for i in range(4)], value=2, slots=monday, label="周一最多占两节")],
+        native_soft=False,
+    )
+    s = solve(p, time_limit=5, workers=1)
+    assert s.solved
+    occupied = {(pl.day, pl.period) for pl in s.placements} & monday
+    assert len(occupied) <= 2
+    hard, _soft, msgs = evaluate(p, [Placement(f"l{i}", 0, 0, i) for i in range(4)])
+    assert hard == 2 and msgs[0].message == "周一最多占两节 未满足"
