@@ -3,8 +3,9 @@
 For the demo school (the one with the demo logins): a 5-day week of 8 periods (4 in the morning, 大课间 after
 the 2nd, 周三下午第 7–8 节 教研 blocked), a 课时计划 for each of its grades, special rooms, 任课 with periods per week
 for every class and planned subject (reusing the school's teachers, adding 任课 where a subject has none), a
-few teacher constraints, and a published timetable solved by the engine with a short time limit (a greedy
-placement when the engine cannot answer in time)."""
+few teacher constraints, a 合班 (体育与健康 of two classes of the last grade), a 走班 (七年级兴趣拓展: 合唱团, 书法社 and
+编程社 drawing from every class of the grade, one period a week), and a published timetable solved by the engine
+with a short time limit (a greedy placement when the engine cannot answer in time)."""
 
 from __future__ import annotations
 
@@ -168,6 +169,7 @@ def timetable_demo_seed(*, district, seed: int = 0, out=None, batch_size: int = 
     if classes:
         ClassRule.objects.get_or_create(school=school, klass=classes[0], defaults={"unavailable": [], "max_per_day": 7})
     _demo_combined_pe(admin=admin, school=school, classes=classes, subjects=subjects, term=term, out=out)
+    _demo_elective_block(admin=admin, school=school, classes=classes, subjects=subjects, term=term, out=out)
     tt = services.timetable_create(actor=admin, school=school, name="本学期课表", time_limit=int(time_limit))
     status = services.timetable_solve_run(tt.pk)
     tt.refresh_from_db()
@@ -193,6 +195,14 @@ def timetable_demo_seed(*, district, seed: int = 0, out=None, batch_size: int = 
         )
 
 
+def _classes_by_grade(classes) -> dict:
+    """grade -> its classes in order, grades in the order they were created."""
+    by_grade: dict = {}
+    for c in sorted(classes, key=lambda c: (c.grade.pk, c.name)):
+        by_grade.setdefault(c.grade, []).append(c)
+    return by_grade
+
+
 def _demo_combined_pe(*, admin, school, classes, subjects, term, out) -> None:
     """A 合班 in the demo: the first two classes of the last grade have 体育与健康 together, with the
     first class's PE teacher (two classes on the field at once is common in junior schools)."""
@@ -204,9 +214,7 @@ def _demo_combined_pe(*, admin, school, classes, subjects, term, out) -> None:
     from .models import CombinedLesson, CoursePlan
 
     pe = subjects.get("体育与健康")
-    by_grade: dict = {}
-    for c in sorted(classes, key=lambda c: (c.grade.pk, c.name)):
-        by_grade.setdefault(c.grade, []).append(c)
+    by_grade = _classes_by_grade(classes)
     pairs = [cs[:2] for cs in by_grade.values() if len(cs) >= 2]
     if pe is None or not pairs or CombinedLesson.objects.filter(school=school).exists():
         return
@@ -227,6 +235,64 @@ def _demo_combined_pe(*, admin, school, classes, subjects, term, out) -> None:
     except ValidationError as exc:  # the demo goes on without it; the 教务 can add it on the 合班 page
         if out:
             out(f"  合班未建立：{exc}")
+
+
+ELECTIVE_GROUPS = [
+    # teaching group, subject (its teacher is the one of the grade's first class), room
+    ("合唱团", "音乐", "音乐教室"),
+    ("书法社", "美术", "美术教室"),
+    ("编程社", "信息科技", "计算机教室（一）"),
+]
+
+
+def _demo_elective_block(*, admin, school, classes, subjects, term, out) -> None:
+    """A 走班 in the demo: the youngest junior grade with two or more classes has one 兴趣拓展 period a week in which its
+    students leave their classes for 合唱团, 书法社 or 编程社 (taught by the grade's music, art and IT teachers, in
+    their special rooms)."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from core.models import TeachingAssignment
+
+    from . import services
+    from .models import ElectiveBlock, Room
+
+    by_grade = _classes_by_grade(classes)
+    grades = [g for g, cs in by_grade.items() if len(cs) >= 2]
+    if not grades or ElectiveBlock.objects.filter(school=school).exists():
+        return
+    # 走班 belongs to secondary school: the youngest junior (or senior) grade, else the first one
+    grade = min(grades, key=lambda g: (g.stage not in ("junior", "senior"), g.stage != "junior", -g.entry_year))
+    members = by_grade[grade]
+    groups = []
+    for name, subject_name, room_name in ELECTIVE_GROUPS:
+        subject = subjects.get(subject_name)
+        ta = TeachingAssignment.objects.filter(klass=members[0], subject=subject, term=term).first()
+        if subject is None or ta is None or any(g[2] == ta.teacher for g in groups):
+            continue
+        groups.append((name, subject, ta.teacher, Room.objects.filter(school=school, name=room_name).first()))
+    if len(groups) < 2:
+        return
+    size = sum(c.students.filter(archived_at__isnull=True).count() for c in members) // len(groups) or None
+    try:
+        with transaction.atomic():
+            block = services.elective_block_save(
+                actor=admin, school=school, grade=grade, name=f"{grade.label()}兴趣拓展", periods_per_week=1
+            )
+            for name, subject, teacher, room in groups:
+                services.teaching_group_save(
+                    actor=admin,
+                    block=block,
+                    name=name,
+                    subject=subject,
+                    teacher=teacher,
+                    classes=members,
+                    room=room,
+                    size=min(size, room.capacity) if size and room else size,
+                )
+    except ValidationError as exc:  # the demo goes on without it; the 教务 can add it on the 走班 page
+        if out:
+            out(f"  走班未建立：{exc}")
 
 
 def greedy_fill(tt) -> int:

@@ -1,5 +1,7 @@
 """The demo hook builds a week, a 课时计划, rooms and a published, clash-free timetable for the demo school."""
 
+import datetime as dt
+
 import pytest
 
 from timetable.checks import entry_conflicts
@@ -54,25 +56,79 @@ def test_demo_combined_pe_pairs_two_classes_of_a_grade(world):
         TeachingAssignment.objects.create(
             klass=klass, subject=pe, term=world.term, teacher=world.math_b, periods_per_week=3
         )
-    classes = [world.class_b1, second]
-    _demo_combined_pe(
-        admin=world.school_admin_b,
-        school=world.school_b,
-        classes=classes,
-        subjects={"体育与健康": pe},
-        term=world.term,
-        out=None,
-    )
+    args = {
+        "admin": world.school_admin_b,
+        "school": world.school_b,
+        "classes": [world.class_b1, second],
+        "subjects": {"体育与健康": pe},
+        "term": world.term,
+        "out": None,
+    }
+    _demo_combined_pe(**args)
     combined = CombinedLesson.objects.get(school=world.school_b)
     assert set(combined.classes.all()) == {world.class_b1, second}
     assert (combined.teacher, combined.periods_per_week) == (world.math_b, 3)
     # once is enough: a second run adds nothing
-    _demo_combined_pe(
-        admin=world.school_admin_b,
-        school=world.school_b,
-        classes=classes,
-        subjects={"体育与健康": pe},
-        term=world.term,
-        out=None,
-    )
+    _demo_combined_pe(**args)
     assert CombinedLesson.objects.filter(school=world.school_b).count() == 1
+
+
+def test_demo_elective_block_takes_students_of_every_class_of_a_grade(world):
+    """The demo's 走班: one 兴趣拓展 period a week in which the classes of a grade split into teaching groups
+    taught by the grade's music, art and IT teachers in their rooms; the demo timetable solves with it."""
+    from core.models import Class, Subject, TeachingAssignment
+    from timetable.demo import _demo_elective_block
+    from timetable.models import ElectiveBlock
+
+    second = Class.objects.create(school=world.school_b, grade=world.grade_b, number=2)
+    subjects = {}
+    for name, code in (("音乐", "MU"), ("美术", "AR")):
+        subjects[name] = Subject.objects.get_or_create(district=world.district, name=name, defaults={"code": code})[0]
+    teachers = {"音乐": world.math_b, "美术": world.principal_b}
+    for name, subject in subjects.items():
+        TeachingAssignment.objects.create(
+            klass=world.class_b1, subject=subject, term=world.term, teacher=teachers[name], periods_per_week=1
+        )
+    music_room = Room.objects.create(school=world.school_b, name="音乐教室", room_type="音乐教室", capacity=55)
+    args = {
+        "admin": world.school_admin_b,
+        "school": world.school_b,
+        "classes": [world.class_b1, second],
+        "subjects": subjects,
+        "term": world.term,
+        "out": None,
+    }
+    _demo_elective_block(**args)
+    block = ElectiveBlock.objects.get(school=world.school_b)
+    assert (block.grade, block.periods_per_week) == (world.grade_b, 1)
+    groups = {g.name: g for g in block.groups.all()}
+    # no IT subject here: two groups, each drawing from both classes, with the grade's teachers
+    assert set(groups) == {"合唱团", "书法社"}
+    assert (groups["合唱团"].teacher, groups["合唱团"].room) == (world.math_b, music_room)
+    assert groups["书法社"].teacher == world.principal_b
+    assert all(set(g.classes.all()) == {world.class_b1, second} for g in groups.values())
+    # once is enough
+    _demo_elective_block(**args)
+    assert ElectiveBlock.objects.filter(school=world.school_b).count() == 1
+
+
+def test_demo_seed_solves_with_its_elective_block(world):
+    from core.models import Class, StaffPost, Subject, TeachingAssignment
+    from core.testing import make_person
+    from timetable.models import ElectiveBlock, TimetableEntry
+
+    Class.objects.create(school=world.school_b, grade=world.grade_b, number=2)
+    # a second teacher, who teaches 美术 to the first class (the grade's music teacher is 刘老师)
+    art = Subject.objects.get_or_create(district=world.district, name="美术", defaults={"code": "AR"})[0]
+    painter = make_person("孙老师", born=dt.date(1988, 2, 2))
+    StaffPost.objects.create(person=painter, school=world.school_b, post="teacher", main_subject=art)
+    TeachingAssignment.objects.create(klass=world.class_b1, subject=art, term=world.term, teacher=painter)
+    timetable_demo_seed(district=world.district, seed=1, out=None, time_limit=6)
+    block = ElectiveBlock.objects.get(school=world.school_b)
+    tt = Timetable.objects.get(school=world.school_b)
+    assert tt.status == TimetableStatus.PUBLISHED
+    rows = TimetableEntry.objects.filter(timetable=tt, teaching_group__block=block)
+    # one period a week for each group, all groups in the same slot
+    assert rows.values("teaching_group").distinct().count() == block.groups.count() >= 2
+    assert rows.values("day", "period").distinct().count() == 1
+    assert entry_conflicts(tt) == {}
