@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -610,9 +610,29 @@ def teaching_entries(*, user, timetable: Timetable, teacher: Person):
     )
 
 
+def _covering(entries) -> Q:
+    """代课 of a 合班 or 走班 teaching group that also covers one of ``entries`` (a request is stored on the row it
+    was asked on, and covers every row of the lesson: see ``entry_teaching_rows``)."""
+    rows = entries.filter(timetable_id=OuterRef("entry__timetable_id"), parallel_key=OuterRef("entry__parallel_key"))
+    same_lesson = (Q(entry__teaching_group__isnull=True) & Exists(rows.filter(teaching_group__isnull=True))) | Exists(
+        rows.filter(teaching_group_id=OuterRef("entry__teaching_group_id"))
+    )
+    return Q(kind=SubstitutionKind.SUBSTITUTE) & ~Q(entry__parallel_key="") & same_lesson
+
+
+def head_teacher_substitutions(person_id) -> Q:
+    """The 调课/代课 of the classes ``person_id`` is head teacher of, with 代课 of their 合班/走班 lessons."""
+    return Q(klass__head_teacher_id=person_id) | _covering(
+        TimetableEntry.objects.filter(klass__head_teacher_id=person_id)
+    )
+
+
 def substitutions_visible(user):
+    """The 调课/代课 in the user's scope, and the 代课 of a 合班 or 走班 teaching group stored on another class's
+    row when it also covers a class the user sees."""
+    mine = Q(pk__in=Substitution.objects.visible_to(user).values("pk"))
     return (
-        Substitution.objects.visible_to(user)
+        Substitution.objects.filter(mine | _covering(TimetableEntry.objects.visible_to(user)))
         .select_related("entry__subject", "klass__grade", "original_teacher", "substitute", "swap_entry__subject")
         .order_by("-date", "-id")
     )

@@ -760,7 +760,7 @@ WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"
 PARALLEL_SWAP_REFUSED = gettext_lazy("合班/走班课不能单独对调，请在排课管理中调整")
 
 
-def _lesson_classes(rows: list[TimetableEntry]) -> str:
+def lesson_classes(rows: list[TimetableEntry]) -> str:
     """The classes of a lesson's rows, as a user reads them (“七年级（1）班、七年级（2）班”)."""
     return "、".join(dict.fromkeys(e.klass.name for e in rows))
 
@@ -863,7 +863,7 @@ def substitution_request(
         users=list(admins),
         title=_("%(name)s 申请%(kind)s")
         % {"name": entry.teacher.name if entry.teacher else "", "kind": sub.get_kind_display()},
-        body=f"{_lesson_classes(rows)} {entry.subject.name} {date.isoformat()}",
+        body=f"{lesson_classes(rows)} {entry.subject.name} {date.isoformat()}",
         url=f"/timetable/substitutions/{sub.pk}/",
         kind="timetable.substitution",
         actor=actor,
@@ -908,7 +908,7 @@ def substitution_decide(
     # a 代课 of a 合班/走班 lesson concerns every class taught in it: all their head teachers hear of it
     rows = entry_teaching_rows(entry) if sub.kind == SubstitutionKind.SUBSTITUTE else [entry]
     people = [sub.original_teacher, sub.substitute, *(e.klass.head_teacher for e in rows)]
-    what = f"{sub.date.isoformat()} {_lesson_classes(rows)} {entry.subject.name}"
+    what = f"{sub.date.isoformat()} {lesson_classes(rows)} {entry.subject.name}"
     notify(
         users=_users_of(people),
         title=(_("%(kind)s已批准") if approve else _("%(kind)s未批准")) % {"kind": sub.get_kind_display()},

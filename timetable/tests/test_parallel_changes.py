@@ -250,3 +250,56 @@ def test_a_teacher_of_any_row_of_a_parallel_lesson_is_busy_then_free_once_covere
     zhao = next(c for c in sel.substitution_candidates(entry=his_row, date=date) if c["person"] == w.head_a2)
     assert zhao["lessons_that_day"] == 1
     assert Substitution.objects.get(pk=sub.pk).status == SubstitutionStatus.APPROVED
+
+
+# --- who sees a 代课 of a parallel lesson -------------------------------------------------------------------
+
+
+def in_api(user, sub) -> bool:
+    items = client_for(user).get("/api/v1/timetable/substitutions").json()["items"]
+    return any(row["id"] == sub.pk for row in items)
+
+
+def on_page(user, sub) -> tuple[bool, int]:
+    """(listed on the 调课代课 page, status of its detail page) for ``user``."""
+    c = client_for(user)
+    page = c.get(reverse("timetable:substitutions")).content.decode()
+    return f"/timetable/substitutions/{sub.pk}/" in page, c.get(
+        reverse("timetable:substitution", args=[sub.pk])
+    ).status_code
+
+
+def test_every_class_of_a_combined_lesson_sees_its_substitute(w):
+    """A 代课 asked on class 2's row of the 合班 also covers class 1: class 1's students and parents find it through
+    the API, and 王班主任 (head teacher of class 1) on her 调课代课 page; another school's users do not."""
+    _a1_row, a2_row = w.pe_rows
+    date = next_wednesday()
+    sub = services.substitution_request(
+        actor=w.head_teacher_a2, entry=a2_row, date=date, reason="外出培训", substitute=w.principal_a
+    )
+    assert sub.klass == w.class_a2
+    assert in_api(w.student_user_a1, sub) and in_api(w.parent1, sub) and in_api(w.student_user_a2, sub)
+    assert not in_api(w.student_user_b1, sub) and not in_api(w.school_admin_b, sub)
+    assert on_page(w.head_teacher_a1, sub) == (True, 200)
+    assert on_page(w.school_admin_b, sub) == (False, 404)
+    assert Client().get("/api/v1/timetable/substitutions").status_code == 401
+    # a 代课 of an ordinary lesson of class 1 (Monday period 2) stays with class 1
+    other = services.substitution_request(
+        actor=w.school_admin_a,
+        entry=w.entry_a1_chinese,
+        date=date - dt.timedelta(days=2),
+        reason="开会",
+        substitute=w.math_a,
+    )
+    assert in_api(w.student_user_a1, other) and not in_api(w.student_user_a2, other)
+    assert on_page(w.head_teacher_a1, other)[0] and not on_page(w.head_teacher_a2, other)[0]
+
+
+def test_a_substitute_for_a_teaching_group_reaches_the_classes_it_draws_from(w):
+    row = w.block_rows[(w.group_a.pk, w.class_a1.pk)]
+    sub = services.substitution_request(
+        actor=w.teacher_a, entry=row, date=next_wednesday(), reason="外出培训", substitute=w.principal_a
+    )
+    # 物理A班 draws from both classes: class 2 sees the request stored on class 1's row
+    assert in_api(w.student_user_a2, sub) and on_page(w.head_teacher_a2, sub) == (True, 200)
+    assert not in_api(w.student_user_b1, sub) and on_page(w.school_admin_b, sub) == (False, 404)

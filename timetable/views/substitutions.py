@@ -35,7 +35,9 @@ def substitution_list(request):
     admin_schools = sel.viewable_schools(user)
     if not admin_schools:
         pid = getattr(user, "person_id", None)
-        qs = qs.filter(Q(original_teacher_id=pid) | Q(substitute_id=pid) | Q(requested_by=user)) if pid else qs.none()
+        # a teacher's own requests and lessons, and a head teacher's class (合班/走班 代课 included)
+        mine = Q(original_teacher_id=pid) | Q(substitute_id=pid) | Q(requested_by=user)
+        qs = qs.filter(mine | sel.head_teacher_substitutions(pid)) if pid else qs.none()
     status = request.GET.get("status", "")
     if status in STATUS_BADGE:
         qs = qs.filter(status=status)
@@ -75,7 +77,7 @@ def substitution_list(request):
 
 def _lesson_classes(entry: TimetableEntry) -> str:
     """The classes a 代课 of ``entry`` is for: all classes of its 合班 or 走班 teaching group."""
-    return "、".join(dict.fromkeys(e.klass.name for e in sel.entry_teaching_rows(entry)))
+    return services.lesson_classes(sel.entry_teaching_rows(entry))
 
 
 def _swap_choices(entry: TimetableEntry, date: dt.date) -> list[tuple[str, str]]:
@@ -165,19 +167,10 @@ def substitution_new(request, entry: int):
 
 @login_required
 def substitution_detail(request, pk: int):
-    sub = get_scoped(
-        Substitution,
-        request.user,
-        pk,
-        queryset=Substitution.objects.select_related(
-            "entry__subject",
-            "entry__timetable",
-            "klass__grade",
-            "original_teacher",
-            "substitute",
-            "swap_entry__subject",
-        ),
-    )
+    # in scope, or a 代课 of a 合班/走班 lesson that also covers a class the user sees
+    sub = sel.substitutions_visible(request.user).select_related("entry__timetable").filter(pk=pk).first()
+    if sub is None:
+        raise Http404("未找到")
     can_decide = can(request.user, "approve", sub) and sub.status == SubstitutionStatus.PENDING
     candidates = []
     if can_decide and sub.kind == SubstitutionKind.SUBSTITUTE:
