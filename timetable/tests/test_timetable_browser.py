@@ -9,6 +9,7 @@ Screenshots: test-artifacts/screenshots/timetable-*.png. Run alone with
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -27,6 +28,11 @@ def _as(browser, live_server, username, *, admin=False, viewport=DESKTOP):
     context, page = _new_page(browser, live_server, viewport)
     login(page, username, admin=admin)
     return context, page
+
+
+def _moving(page):
+    """Wait for the server's answer to a lesson move (drag or tap): the grid is swapped only after it."""
+    return page.expect_response(lambda r: "/move/" in r.url and r.request.method == "POST")
 
 
 def test_build_solve_adjust_publish_substitute(bworld, browser, live_server):
@@ -110,22 +116,29 @@ def test_build_solve_adjust_publish_substitute(bworld, browser, live_server):
     )
     source = admin.get_by_test_id(f"cell-{first.day}-{first.period}").get_by_test_id("item")
     target = admin.get_by_test_id(f"cell-{free[0]}-{free[1]}")
-    source.drag_to(target)
+    with _moving(admin):
+        source.drag_to(target)
     expect(admin.get_by_test_id(f"cell-{free[0]}-{free[1]}").get_by_test_id("item")).to_have_count(1)
     expect(admin.get_by_test_id(f"cell-{first.day}-{first.period}").get_by_test_id("item")).to_have_count(0)
     first.refresh_from_db()
     assert (first.day, first.period) == free
     # dropping onto a lesson of the same class shows the clash at once
     other = next(e for e in entries if e.klass_id == w.class_a1.pk and e.pk != first.pk)
-    admin.get_by_test_id(f"cell-{free[0]}-{free[1]}").get_by_test_id("item").drag_to(
-        admin.get_by_test_id(f"cell-{other.day}-{other.period}")
-    )
+    with _moving(admin):
+        admin.get_by_test_id(f"cell-{free[0]}-{free[1]}").get_by_test_id("item").drag_to(
+            admin.get_by_test_id(f"cell-{other.day}-{other.period}")
+        )
     expect(admin.get_by_test_id("conflict-summary")).to_contain_text("2 节课存在冲突")
     expect(admin.locator(".tt-conflict").first).to_contain_text("同时排了")
     screenshot(admin, "timetable-drag-conflict")
-    admin.get_by_test_id(f"cell-{other.day}-{other.period}").locator(f"[data-entry='{first.pk}']").drag_to(
-        admin.get_by_test_id(f"cell-{free[0]}-{free[1]}")
-    )
+    # tap the lesson, then tap the free cell (the way it works on a phone): the clash is gone
+    moved = admin.get_by_test_id(f"cell-{other.day}-{other.period}").locator(f"[data-entry='{first.pk}']")
+    moved.click()
+    expect(moved).to_have_class(re.compile(r"\btt-selected\b"))
+    with _moving(admin):
+        admin.get_by_test_id(f"cell-{free[0]}-{free[1]}").click()
+    first.refresh_from_db()
+    assert (first.day, first.period) == free
     expect(admin.get_by_test_id("conflict-summary")).to_have_count(0)
     # lock it
     admin.get_by_test_id(f"cell-{free[0]}-{free[1]}").get_by_test_id("lock").click()
