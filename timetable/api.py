@@ -26,7 +26,7 @@ from core.models import Class, Person, School
 
 from . import selectors as sel
 from . import services
-from .models import Substitution, TimetableEntry
+from .models import Substitution, SubstitutionKind, TimetableEntry
 from .problem import week_setup_for
 
 router = Router(tags=["课表"])
@@ -76,6 +76,7 @@ class SubstitutionOut(Schema):
     date: dt.date
     class_id: int
     class_name: str
+    classes: list[str]
     subject: str
     period: int
     original_teacher: str
@@ -89,6 +90,13 @@ class SubstitutionOut(Schema):
     @staticmethod
     def resolve_class_name(obj):
         return obj.klass.name
+
+    @staticmethod
+    def resolve_classes(obj):
+        """Every class the change is for: all classes of a 合班, or of a 走班 teaching group, for its 代课."""
+        if obj.kind != SubstitutionKind.SUBSTITUTE or not obj.entry.parallel_key:
+            return [obj.klass.name]
+        return list(dict.fromkeys(e.klass.name for e in sel.entry_teaching_rows(obj.entry)))
 
     @staticmethod
     def resolve_subject(obj):

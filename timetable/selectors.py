@@ -293,6 +293,29 @@ def substitutions_cover(timetable: Timetable, subs: list[Substitution]) -> list[
     return subs
 
 
+def substitutions_label_classes(subs: list[Substitution]) -> list[Substitution]:
+    """Sets ``classes`` on each of ``subs``: the classes it is for, as a list reads them (“七年级（1）班、七年级（2）
+    班” for a 代课 of a 合班 or a 走班 teaching group, otherwise its own class). One query for the whole list."""
+    parallel = [s for s in subs if s.kind == SubstitutionKind.SUBSTITUTE and s.entry.parallel_key]
+    names: dict[tuple, list[str]] = defaultdict(list)
+    if parallel:
+        rows = (
+            TimetableEntry.objects.filter(
+                timetable_id__in={s.entry.timetable_id for s in parallel},
+                parallel_key__in={s.entry.parallel_key for s in parallel},
+            )
+            .select_related("klass__grade")
+            .order_by("klass__grade__stage", "-klass__grade__entry_year", "klass__number")
+        )
+        for e in rows:
+            names[(e.timetable_id, e.parallel_key, e.teaching_group_id)].append(e.klass.name)
+    for s in subs:
+        e = s.entry
+        classes = names.get((e.timetable_id, e.parallel_key, e.teaching_group_id)) if s in parallel else None
+        s.classes = "、".join(dict.fromkeys(classes)) if classes else s.klass.name
+    return subs
+
+
 def _week_substitutions(timetable: Timetable, monday: dt.date | None):
     if monday is None:
         return []

@@ -303,3 +303,41 @@ def test_a_substitute_for_a_teaching_group_reaches_the_classes_it_draws_from(w):
     # 物理A班 draws from both classes: class 2 sees the request stored on class 1's row
     assert in_api(w.student_user_a2, sub) and on_page(w.head_teacher_a2, sub) == (True, 200)
     assert not in_api(w.student_user_b1, sub) and on_page(w.school_admin_b, sub) == (False, 404)
+
+
+def list_row(user, sub) -> str:
+    """The text of ``sub``'s row on ``user``'s 调课代课 page."""
+    page = client_for(user).get(reverse("timetable:substitutions")).content.decode()
+    row = page.split(f"/timetable/substitutions/{sub.pk}/")[1].split("</tr>")[0]
+    return row.split("<td>")[2].split("<span")[0].strip()
+
+
+def test_the_list_names_every_class_a_parallel_substitute_covers(w):
+    date = next_wednesday()
+    combined = services.substitution_request(
+        actor=w.head_teacher_a2, entry=w.pe_rows[1], date=date, reason="外出培训", substitute=w.principal_a
+    )
+    group = services.substitution_request(
+        actor=w.teacher_a,
+        entry=w.block_rows[(w.group_a.pk, w.class_a1.pk)],
+        date=date + dt.timedelta(days=7),
+        reason="教研",
+        substitute=w.principal_a,
+    )
+    ordinary = services.substitution_request(
+        actor=w.school_admin_a,
+        entry=w.entry_a1_chinese,
+        date=date - dt.timedelta(days=2),
+        reason="开会",
+        substitute=w.math_a,
+    )
+    both = f"{w.class_a1.name}、{w.class_a2.name}"
+    # class 1's head teacher sees the 合班 代课 asked on class 2's row under both classes
+    assert list_row(w.head_teacher_a1, combined) == f"{both} 体育与健康"
+    assert list_row(w.school_admin_a, group).startswith(f"{both} ")
+    assert list_row(w.school_admin_a, ordinary) == f"{w.class_a1.name} 语文"
+    # the API names them too (its class_id/class_name stay the row it was asked on)
+    items = {r["id"]: r for r in client_for(w.student_user_a1).get("/api/v1/timetable/substitutions").json()["items"]}
+    assert items[combined.pk]["classes"] == [w.class_a1.name, w.class_a2.name]
+    assert items[combined.pk]["class_name"] == w.class_a2.name
+    assert items[ordinary.pk]["classes"] == [w.class_a1.name]

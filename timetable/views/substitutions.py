@@ -41,7 +41,7 @@ def substitution_list(request):
     status = request.GET.get("status", "")
     if status in STATUS_BADGE:
         qs = qs.filter(status=status)
-    rows = list(qs[:200])
+    rows = sel.substitutions_label_classes(list(qs[:200]))
     for r in rows:
         r.badge = STATUS_BADGE.get(r.status, "secondary")
     stats = []
