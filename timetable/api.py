@@ -6,7 +6,9 @@
 * ``GET /timetable/schools/{school}/teachers/{person}`` — a teacher's published timetable (the teacher, the
   school's admins);
 * ``GET /timetable/substitutions`` — 调课/代课 requests in scope; ``POST /timetable/substitutions`` — request one
-  (a teacher for their own lesson); ``POST /timetable/substitutions/{id}/decide`` — approve or reject (教务).
+  (a teacher for their own lesson); ``POST /timetable/substitutions/{id}/decide`` — approve or reject (教务);
+* ``GET /timetable/groups/{id}`` — a 走班 teaching group with its 名单 (its teacher, the school's admins);
+  ``PUT /timetable/groups/{id}/students`` sets the 名单 (the school's admins).
 
 Out of scope → 404; in scope but not allowed → 403; bad input → 422 with the Chinese message.
 """
@@ -227,6 +229,66 @@ def teacher_timetable(request, school_id: int, person_id: int, week: dt.date | N
     return {"id": teacher.pk, "name": teacher.name, "timetable": _tt_out(tt, monday) if tt else None, "items": items}
 
 
+class RosterStudentOut(Schema):
+    id: int
+    name: str
+    class_id: int
+    class_name: str
+    class_no: int | None
+
+
+class RosterOut(Schema):
+    id: int
+    name: str
+    block: str
+    teacher: str
+    count: int
+    students: list[RosterStudentOut]
+
+
+class RosterIn(Schema):
+    students: list[int]
+
+
+def _roster_out(group) -> dict:
+    members = sel.group_students(group)
+    return {
+        "id": group.pk,
+        "name": group.name,
+        "block": group.block.name,
+        "teacher": group.teacher.name,
+        "count": len(members),
+        "students": [
+            {
+                "id": st.pk,
+                "name": st.person.name,
+                "class_id": st.klass_id,
+                "class_name": st.klass.name,
+                "class_no": st.class_no,
+            }
+            for st in members
+        ],
+    }
+
+
+@router.get("/groups/{int:group_id}", response={200: RosterOut, **READ_ERRORS}, summary="教学班及名单")
+def group_roster(request, group_id: int):
+    group = sel.group_for_roster(actor(request), group_id)
+    if group is None:
+        raise not_found("教学班")
+    return _roster_out(group)
+
+
+@router.put("/groups/{int:group_id}/students", response={200: RosterOut, **WRITE_ERRORS}, summary="设置教学班名单")
+def group_roster_set(request, group_id: int, payload: RosterIn):
+    user = actor(request)
+    group = sel.group_for_roster(user, group_id)
+    if group is None:
+        raise not_found("教学班")
+    services.teaching_group_students_set(actor=user, group=group, students=payload.students)
+    return _roster_out(group)
+
+
 @router.get("/substitutions", response=list[SubstitutionOut], summary="调课代课列表")
 @paginate(Pagination)
 def substitution_list(request, school: int | None = None, status: str | None = None):
@@ -284,9 +346,10 @@ def timetable_api_scope_cases(w):
     ``core.api.api_scope_cases``)."""
     from core.api import ScopeCase
 
-    from .testing import tt_world
+    from .testing import parallel_world, tt_world
 
     tt_world(w)
+    parallel_world(w)
     p = "/api/v1/timetable"
     return [
         ScopeCase(f"{p}/my?school={w.school_a.pk}", "student_user_a1", "student_user_b1"),
@@ -295,6 +358,8 @@ def timetable_api_scope_cases(w):
         ScopeCase(f"{p}/schools/{w.school_a.pk}/teachers/{w.math_a.pk}", "teacher_a", "head_teacher_a2"),
         ScopeCase(f"{p}/schools/{w.school_a.pk}/teachers/{w.math_a.pk}", "school_admin_a", "school_admin_b"),
         ScopeCase(f"{p}/substitutions?school={w.school_a.pk}", "teacher_a", "teacher_b"),
+        ScopeCase(f"{p}/groups/{w.group_a.pk}", "teacher_a", "head_teacher_a1"),
+        ScopeCase(f"{p}/groups/{w.group_a.pk}", "school_admin_a", "school_admin_b"),
     ]
 
 

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Class, Grade, Person, School, Subject, Term
+from core.models import Class, Grade, Person, School, Student, Subject, Term
 from core.models.base import ScopedModel, TimeStampedModel
 
 DAY_NAMES = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
@@ -323,6 +323,8 @@ class TeachingGroup(ScopedModel, TimeStampedModel):
     )
     room_type = models.CharField(_("场室类型"), max_length=20, blank=True)
     size = models.PositiveSmallIntegerField(_("学生人数"), null=True, blank=True)
+    # 教学班名单: who comes (from 选课); a student is in at most one group of a block (services check it)
+    students = models.ManyToManyField(Student, blank=True, related_name="teaching_groups", verbose_name=_("学生名单"))
 
     scope_paths = {
         "district": "block__school__district_id",

@@ -19,6 +19,7 @@ from .models import (
     Substitution,
     SubstitutionKind,
     SubstitutionStatus,
+    TeachingGroup,
     Timetable,
     TimetableEntry,
     TimetableStatus,
@@ -151,15 +152,14 @@ def _item(
     }
 
 
-def parallel_merge(timetable: Timetable, items: list[dict], *, show: str) -> list[dict]:
+def parallel_merge(timetable: Timetable, items: list[dict], *, show: str, mine: set[int] | None = None) -> list[dict]:
     """Fold the rows of one 合班/走班 occurrence into one grid item. In a class's grid a 合班 is marked “合班” with
-    the other classes named, and a 走班 block shows “走班：<block>” with every group, teacher and room; in a
-    teacher's or a room's grid the item names the classes (and the teaching group) taught."""
+    the other classes named, and a 走班 block shows “走班：<block>” with every group, teacher and room, or, for a
+    viewer whose student is in ``mine`` (teaching group ids), only that group; in a teacher's or a room's grid
+    the item names the classes (and the teaching group) taught."""
     parallel = [it for it in items if it.get("parallel_key")]
     if not parallel:
         return items
-    from .models import TeachingGroup
-
     keys = {it["parallel_key"] for it in parallel}
     rows = (
         TimetableEntry.objects.filter(timetable=timetable, parallel_key__in=keys)
@@ -223,6 +223,7 @@ def parallel_merge(timetable: Timetable, items: list[dict], *, show: str) -> lis
                 change = substituted.get((key, e.teaching_group_id))
                 groups.append(
                     {
+                        "id": e.teaching_group_id,
                         "name": names.get(e.teaching_group_id, ("", ""))[0] or e.subject.name,
                         "subject": e.subject.name,
                         "teacher": change["teacher"] if change else (e.teacher.name if e.teacher_id else ""),
@@ -230,6 +231,9 @@ def parallel_merge(timetable: Timetable, items: list[dict], *, show: str) -> lis
                         "note": change["note"] if change else "",
                     }
                 )
+            own = [g for g in groups if g["id"] in (mine or ())]
+            if own:  # the student's own group: its subject, teacher and room, as an ordinary lesson reads
+                groups = own
             notes = [f"{g['name']}：{g['note']}" for g in groups if g["note"]]
             merged["badge"] = _("代") if notes else ""
             merged["change"] = "substitute" if notes else ""
@@ -238,6 +242,16 @@ def parallel_merge(timetable: Timetable, items: list[dict], *, show: str) -> lis
             merged["teacher"] = ""
             merged["room"] = ""
             merged["title"] = "；".join(" ".join(x for x in (g["name"], g["teacher"], g["room"]) if x) for g in groups)
+            if own and len(own) == 1:
+                g = own[0]
+                merged.update(
+                    mine=True,
+                    subject=g["name"],
+                    teacher=g["teacher"],
+                    room=g["room"],
+                    groups=[],
+                    title=_("走班：%(name)s") % {"name": merged["block"]},
+                )
         else:
             label = group_name or it["subject"]
             merged["klass"] = f"{label}（{'、'.join(classes[(key, it['group_id'])])}）"
@@ -369,7 +383,82 @@ def class_grid(*, user, timetable: Timetable, klass: Class, monday: dt.date | No
         .only(*ENTRY_FIELDS)
     )
     items = _apply_week(entries, _week_substitutions(timetable, monday), {})
-    return grid_build(setup, parallel_merge(timetable, items, show="class"))
+    return grid_build(setup, parallel_merge(timetable, items, show="class", mine=viewer_groups(user, klass.pk)))
+
+
+def viewer_groups(user, klass_id: int) -> set[int]:
+    """The 走班 teaching groups of the user's own student record, or of their children, in that class: a student's
+    or a parent's timetable shows that group (subject, teacher, room) instead of the whole block."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return set()
+    from core.models import Student
+
+    students = Student.objects.filter(klass_id=klass_id).filter(
+        Q(person_id=person_id) | Q(guardianships__guardian_id=person_id)
+    )
+    return set(
+        TeachingGroup.students.through.objects.filter(student__in=students).values_list("teachinggroup_id", flat=True)
+    )
+
+
+def group_students(group: TeachingGroup) -> list:
+    """A teaching group's 名单, by class and 班内学号."""
+    return list(
+        group.students.select_related("person", "klass__grade").order_by(
+            "klass__grade__stage", "-klass__grade__entry_year", "klass__number", "class_no", "id"
+        )
+    )
+
+
+def group_for_roster(user, pk: int) -> TeachingGroup | None:
+    """A teaching group whose 名单 ``user`` may read: its teacher, or whoever may read the school's 排课 setup."""
+    group = (
+        TeachingGroup.objects.select_related("block__school", "block__grade", "teacher", "room", "subject")
+        .filter(pk=pk)
+        .first()
+    )
+    if group is None or not getattr(user, "is_authenticated", False):
+        return None
+    if group.teacher_id == getattr(user, "person_id", None) or can_view_setup(user, group.block.school):
+        return group
+    return None
+
+
+def group_candidates(group: TeachingGroup) -> list[dict]:
+    """The 在读 students of a teaching group's source classes, for ticking its 名单: ``[{"student", "checked",
+    "other": the name of another group of the block they are in, or ""}]``."""
+    from core.models import Student
+    from core.models.people import StudentStatus
+
+    other = dict(
+        TeachingGroup.students.through.objects.filter(teachinggroup__block_id=group.block_id)
+        .exclude(teachinggroup_id=group.pk)
+        .values_list("student_id", "teachinggroup__name")
+    )
+    members = set(group.students.values_list("pk", flat=True))
+    students = (
+        Student.objects.filter(klass__in=group.classes.all(), status=StudentStatus.ENROLLED)
+        .select_related("person", "klass__grade")
+        .order_by("klass__grade__stage", "-klass__grade__entry_year", "klass__number", "class_no", "id")
+    )
+    return [{"student": st, "checked": st.pk in members, "other": other.get(st.pk, "")} for st in students]
+
+
+def block_roster_counts(block) -> dict:
+    """``{"groups": {group id: students}, "unassigned": 在读 students of the block's classes in no group}``."""
+    from core.models import Student
+    from core.models.people import StudentStatus
+
+    through = TeachingGroup.students.through.objects.filter(teachinggroup__block=block)
+    counts = dict(through.values("teachinggroup_id").annotate(n=Count("id")).values_list("teachinggroup_id", "n"))
+    class_ids = TeachingGroup.classes.through.objects.filter(teachinggroup__block=block).values("class_id")
+    unassigned = (
+        Student.objects.filter(klass_id__in=class_ids, status=StudentStatus.ENROLLED)
+        .exclude(pk__in=through.values("student_id"))
+        .count()
+    )
+    return {"groups": counts, "unassigned": unassigned}
 
 
 def teacher_grid(*, user, timetable: Timetable, teacher: Person, monday: dt.date | None = None) -> dict:
@@ -430,8 +519,6 @@ def overview(*, user, timetable: Timetable) -> dict:
     ``{"ids", "lessons": [{"parallel", "label", "lines", "text"}], "text"}``: a class's own lesson is “subject
     teacher”, a 合班 names the classes taught together, a 走班 shows “走班：<block>” with each teaching group the
     class's students go to, its teacher and room. ``text`` is the whole cell in one line (title, Excel)."""
-    from .models import TeachingGroup
-
     setup = week_setup_for(timetable.school)
     entries = list(
         TimetableEntry.objects.visible_to(user)

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record, diff, snapshot
-from core.models import Class, Grade, Person, School, StaffPost, Subject, User
+from core.models import Class, Grade, Person, School, StaffPost, Student, Subject, User
+from core.models.people import StudentStatus
 from core.notify import notify
 from core.services import _require, _save, current_term
 
@@ -422,7 +423,122 @@ def teaching_group_save(
     _save_with_classes(
         actor, obj, classes, school=school, before=before, before_classes=before_classes, field="classes"
     )
+    # students of a class that no longer comes leave the 名单
+    obj.students.remove(*obj.students.exclude(klass__in=classes))
     return obj
+
+
+def _roster_check(group: TeachingGroup, students: list[Student], where=lambda s: "") -> list[str]:
+    """Why these students cannot be ``group``'s 名单: a student of another class, not 在读, or already in another
+    group of the block; more students than the room holds. ``where(student)`` prefixes each message (a row)."""
+    errors = []
+    classes = set(group.classes.values_list("pk", flat=True))
+    taken = dict(
+        TeachingGroup.students.through.objects.filter(
+            teachinggroup__block_id=group.block_id, student_id__in=[s.pk for s in students]
+        )
+        .exclude(teachinggroup_id=group.pk)
+        .values_list("student_id", "teachinggroup__name")
+    )
+    for st in students:
+        if st.klass_id not in classes:
+            errors.append(
+                where(st)
+                + _("%(name)s（%(klass)s）不在%(group)s的学生来源班级")
+                % {"name": st.person.name, "klass": st.klass.name, "group": group.name}
+            )
+        elif st.status != StudentStatus.ENROLLED:
+            errors.append(where(st) + _("%(name)s 不是在读学生") % {"name": st.person.name})
+        elif st.pk in taken:
+            errors.append(
+                where(st) + _("%(name)s 已在本段的%(group)s") % {"name": st.person.name, "group": taken[st.pk]}
+            )
+    capacity = group.room.capacity if group.room_id else None
+    if capacity and len(students) > capacity:
+        errors.append(
+            _("%(group)s 有 %(n)s 人，%(room)s 只能容纳 %(c)s 人")
+            % {"group": group.name, "n": len(students), "room": group.room.name, "c": capacity}
+        )
+    return errors
+
+
+@transaction.atomic
+def teaching_group_students_set(*, actor, group: TeachingGroup, students) -> TeachingGroup:
+    """Set the 名单 of a teaching group (from 选课): 在读 students of its source classes, each in at most one group
+    of the block, no more than its room holds. Nothing is changed when any of them does not fit."""
+    _require(actor, "change", group)
+    students = list(
+        Student.objects.filter(pk__in=[getattr(s, "pk", s) for s in students]).select_related("person", "klass__grade")
+    )
+    errors = _roster_check(group, students)
+    if errors:
+        raise ValidationError({"students": errors})
+    before = sorted(group.students.values_list("pk", flat=True))
+    group.students.set(students)
+    after = sorted(st.pk for st in students)
+    if before != after:
+        audit_record(actor=actor, action="teachinggroup.students", obj=group, changes={"students": [before, after]})
+    return group
+
+
+@transaction.atomic
+def elective_roster_import(*, actor, block: ElectiveBlock, rows: list[tuple[int, str, str]]) -> dict[str, int]:
+    """The 名单 of every teaching group of ``block`` from a sheet's rows ``(row number, 学籍号, 教学班)``: the file is
+    the whole block (a student with no 教学班 is in none). Every row is checked first, each error names its row;
+    with any error nothing is written. Returns ``{group name: students}``."""
+    groups = {g.name: g for g in block.groups.select_related("room")}
+    if not groups:
+        raise ValidationError({"file": [_("这个走班还没有教学班，请先添加教学班")]})
+    for g in groups.values():
+        _require(actor, "change", g)
+    numbers = {no.strip().upper() for _r, no, _g in rows if no and no.strip()}
+    by_index = {
+        st.student_no_index: st
+        for st in Student.objects.filter(
+            school_id=block.school_id,
+            student_no_index__in=[Student.student_no_lookup(n) for n in numbers],
+        ).select_related("person", "klass__grade")
+    }
+    errors: list[str] = []
+    seen: dict[int, int] = {}
+    members: dict[str, list[Student]] = {name: [] for name in groups}
+    rows_of: dict[int, int] = {}
+    for row, number, group_name in rows:
+        number, group_name = (number or "").strip().upper(), (group_name or "").strip()
+        at = _("第 %(row)s 行：") % {"row": row}
+        if not number:
+            errors.append(at + _("学籍号为空"))
+            continue
+        st = by_index.get(Student.student_no_lookup(number))
+        if st is None:
+            errors.append(at + _("本校没有学籍号为 %(no)s 的学生") % {"no": number})
+            continue
+        if st.pk in seen:
+            errors.append(at + _("%(name)s 与第 %(first)s 行重复") % {"name": st.person.name, "first": seen[st.pk]})
+            continue
+        seen[st.pk] = rows_of[st.pk] = row
+        if not group_name:
+            continue
+        if group_name not in groups:
+            errors.append(at + _("本段没有名为“%(group)s”的教学班") % {"group": group_name})
+            continue
+        members[group_name].append(st)
+    if not errors:
+        # the file replaces the block's 名单: clear them first, so moving a student between groups is no clash
+        TeachingGroup.students.through.objects.filter(teachinggroup__block=block).delete()
+        for name, students in members.items():
+            group = groups[name]
+            errors += _roster_check(group, students, where=lambda st: _("第 %(row)s 行：") % {"row": rows_of[st.pk]})
+            group.students.set(students)
+    if errors:  # raised inside the transaction: the cleared 名单 come back
+        raise ValidationError({"file": errors})
+    audit_record(
+        actor=actor,
+        action="electiveblock.roster_import",
+        obj=block,
+        changes={"groups": {name: len(v) for name, v in members.items()}},
+    )
+    return {name: len(v) for name, v in members.items()}
 
 
 @transaction.atomic

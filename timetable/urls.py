@@ -35,6 +35,12 @@ urlpatterns = [
     path("manage/<int:school>/electives/", parallel.electives, name="electives"),
     path("manage/<int:school>/electives/<int:pk>/", parallel.elective_block, name="elective_block"),
     path(
+        "manage/<int:school>/electives/<int:pk>/roster.xlsx",
+        parallel.elective_roster_template,
+        name="elective_roster_template",
+    ),
+    path("groups/<int:pk>/", parallel.teaching_group_roster, name="teaching_group_roster"),
+    path(
         "manage/<int:school>/electives/<int:pk>/delete/", parallel.elective_block_delete, name="elective_block_delete"
     ),
     path(

@@ -38,10 +38,13 @@ def header_text(value) -> str:
     return SCORE_HEADER_ALIASES.get(h, h)
 
 
-def open_table(data: bytes, filename: str, *, is_header: Callable[[list[str]], bool], what: str) -> Table:
+def open_table(
+    data: bytes, filename: str, *, is_header: Callable[[list[str]], bool], what: str, missing: str = ""
+) -> Table:
     """Open the upload and find the header row (the first of the top rows for which ``is_header`` holds on
     the normalised cells). ``Table.headers`` are the normalised headers; ``Table.columns`` is left empty for the
-    caller to fill. Raises ImportFileError (Chinese message) for unusable files."""
+    caller to fill. Raises ImportFileError (Chinese message) for unusable files; ``missing`` replaces the message
+    for a file without the header (other sheets than score files)."""
     check_upload(data)
     name = (filename or "").lower()
     if not data.startswith((XLSX_MAGIC, XLS_MAGIC)) and not name.endswith((".csv", ".xlsx", ".xlsm", ".xls")):
@@ -59,7 +62,8 @@ def open_table(data: bytes, filename: str, *, is_header: Callable[[list[str]], b
             break
     if idx is None:
         raise ImportFileError(
-            f"在前 {HEADER_SEARCH_ROWS} 行中没有找到表头：需要「考号」「学籍号」或「身份证件号」中的至少一列，以及{what}。"
+            missing
+            or f"在前 {HEADER_SEARCH_ROWS} 行中没有找到表头：需要「考号」「学籍号」或「身份证件号」中的至少一列，以及{what}。"
             "可在导入页面下载本校的成绩模板。"
         )
     raw_headers = list(head[idx])

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.excel import xlsx_response
 from core.services import current_term
 from core.views.common import apply_service_errors, get_scoped
 
+from .. import rosterfile, services
 from .. import selectors as sel
-from .. import services
 from ..forms import CombinedLessonForm, ElectiveBlockForm, TeachingGroupForm, form_errors_named
 from ..models import CombinedLesson, ElectiveBlock, TeachingGroup
 from ..problem import class_week_hours
@@ -201,8 +202,13 @@ def elective_block(request, school: int, pk: int):
         },
     )
     group_form = None
+    roster_errors: list[str] = []
     if action:
         school = school_for_setup(request.user, school.pk, "change")
+    if action == "roster":
+        roster_errors = _roster_upload(request, block)
+        if not roster_errors:
+            return redirect("timetable:elective_block", school.pk, block.pk)
     if action == "block":
         block_form = ElectiveBlockForm(request.POST, school=school, auto_id="block_%s")
         if block_form.is_valid():
@@ -260,7 +266,10 @@ def elective_block(request, school: int, pk: int):
         group_form = TeachingGroupForm(block=block, initial=initial)
     groups = block.groups.select_related("subject", "teacher", "room").prefetch_related("classes__grade")
     class_ids = {c.pk for g in groups for c in g.classes.all()}
-    errors = []
+    roster = sel.block_roster_counts(block)
+    for g in groups:
+        g.n_students = roster["groups"].get(g.pk, 0)
+    errors = list(roster_errors)
     for f in (block_form, group_form):
         if f.is_bound:
             errors += form_errors_named(f)
@@ -278,6 +287,89 @@ def elective_block(request, school: int, pk: int):
             "errors": errors,
             "can_change": can_change,
             "hours": _hours(school, class_ids),
+            "roster": roster,
+        },
+    )
+
+
+MAX_ROSTER_BYTES = 5 * 1024 * 1024
+
+
+def _roster_upload(request, block: ElectiveBlock) -> list[str]:
+    """The 名单 of the block's groups from the uploaded sheet; the error lines (each naming its row), or []."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return [_("请选择要导入的名单文件")]
+    if upload.size > MAX_ROSTER_BYTES:
+        return [_("文件超过 5 MB，请只保留学籍号和教学班两列后再导入")]
+    try:
+        rows = rosterfile.read_rows(upload.read(), upload.name)
+        counts = services.elective_roster_import(actor=request.user, block=block, rows=rows)
+    except rosterfile.ImportFileError as exc:
+        return [str(exc)]
+    except ValidationError as exc:
+        return [str(m) for msgs in exc.message_dict.values() for m in msgs]
+    summary = "、".join(_("%(group)s %(n)s 人") % {"group": name, "n": n} for name, n in counts.items())
+    messages.success(request, _("名单已导入：%(summary)s") % {"summary": summary})
+    return []
+
+
+@login_required
+def elective_roster_template(request, school: int, pk: int):
+    """The block's 名单 as a sheet to fill in: every 在读 student of its classes and the group each is in now."""
+    school = school_for_setup(request.user, school)
+    block = _of_school(ElectiveBlock, request.user, pk, school)
+    return xlsx_response(
+        filename=_("%(name)s-教学班名单") % {"name": block.name},
+        headers=rosterfile.HEADERS,
+        rows=rosterfile.template_rows(block),
+        sheet=_("名单"),
+    )
+
+
+@login_required
+def teaching_group_roster(request, pk: int):
+    """A teaching group's 名单: its teacher and the school's admins read it; the admins tick who comes (students
+    of its source classes; those in another group of the block are shown with that group, and cannot be ticked)."""
+    group = sel.group_for_roster(request.user, pk)
+    if group is None:
+        raise Http404("未找到")
+    can_change = group.block.school in sel.managed_schools(request.user)
+    errors: list[str] = []
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied(_("无权执行此操作"))
+        ids = [int(v) for v in request.POST.getlist("students") if v.isdigit()]
+        try:
+            services.teaching_group_students_set(actor=request.user, group=group, students=ids)
+        except ValidationError as exc:
+            errors = [str(m) for msgs in exc.message_dict.values() for m in msgs]
+        else:
+            messages.success(request, _("%(name)s 的名单已保存") % {"name": group.name})
+            return redirect("timetable:teaching_group_roster", group.pk)
+    members = sel.group_students(group)
+    candidates = sel.group_candidates(group) if can_change else []
+    if request.method == "POST":
+        chosen = {int(v) for v in request.POST.getlist("students") if v.isdigit()}
+        for c in candidates:
+            c["checked"] = c["student"].pk in chosen
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(
+            filename=_("%(name)s-名单") % {"name": group.name},
+            headers=[_("班级"), _("班内学号"), _("姓名")],
+            rows=[[st.klass.name, st.class_no, st.person.name] for st in members],
+            sheet=_("名单"),
+        )
+    return render(
+        request,
+        "timetable/manage/group_roster.html",
+        {
+            "title": _("%(name)s 名单") % {"name": group.name},
+            "group": group,
+            "members": members,
+            "candidates": candidates,
+            "can_change": can_change,
+            "errors": errors,
         },
     )
 
