@@ -290,9 +290,34 @@ def _demo_elective_block(*, admin, school, classes, subjects, term, out) -> None
                     room=room,
                     size=min(size, room.capacity) if size and room else size,
                 )
+            _demo_rosters(admin, block)
     except ValidationError as exc:  # the demo goes on without it; the 教务 can add it on the 走班 page
         if out:
             out(f"  走班未建立：{exc}")
+
+
+def _demo_rosters(admin, block) -> None:
+    """The 选课 result of the demo 走班: the grade's students go to the groups in turn (class by class, by 学号), as
+    many as each group's room holds; whoever is left over stays unassigned, as after a real 选课 round."""
+    from core.models import Student
+    from core.models.people import StudentStatus
+
+    from . import services
+
+    groups = list(block.groups.select_related("room").order_by("pk"))
+    room_for = {g.pk: (g.room.capacity if g.room_id else None) for g in groups}
+    chosen: dict[int, list] = {g.pk: [] for g in groups}
+    students = Student.objects.filter(
+        klass__in=groups[0].classes.all(), status=StudentStatus.ENROLLED, archived_at__isnull=True
+    ).order_by("klass__number", "class_no", "pk")
+    for i, st in enumerate(students):
+        for k in range(len(groups)):
+            g = groups[(i + k) % len(groups)]
+            if room_for[g.pk] is None or len(chosen[g.pk]) < room_for[g.pk]:
+                chosen[g.pk].append(st)
+                break
+    for g in groups:
+        services.teaching_group_students_set(actor=admin, group=g, students=chosen[g.pk])
 
 
 def greedy_fill(tt) -> int:

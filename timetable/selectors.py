@@ -411,6 +411,16 @@ def group_students(group: TeachingGroup) -> list:
     )
 
 
+def teacher_groups(person_id: int, school_id: int) -> list[TeachingGroup]:
+    """The 走班 teaching groups a teacher teaches at a school, with ``n_students`` (for 我的课表's 名单 links)."""
+    return list(
+        TeachingGroup.objects.filter(teacher_id=person_id, block__school_id=school_id)
+        .select_related("block")
+        .annotate(n_students=Count("students"))
+        .order_by("block__name", "name")
+    )
+
+
 def group_for_roster(user, pk: int) -> TeachingGroup | None:
     """A teaching group whose 名单 ``user`` may read: its teacher, or whoever may read the school's 排课 setup."""
     group = (

@@ -76,7 +76,8 @@ def test_demo_combined_pe_pairs_two_classes_of_a_grade(world):
 def test_demo_elective_block_takes_students_of_every_class_of_a_grade(world):
     """The demo's 走班: one 兴趣拓展 period a week in which the classes of a grade split into teaching groups
     taught by the grade's music, art and IT teachers in their rooms; the demo timetable solves with it."""
-    from core.models import Class, Subject, TeachingAssignment
+    from core.models import Class, Student, Subject, TeachingAssignment
+    from core.testing import make_person
     from timetable.demo import _demo_elective_block
     from timetable.models import ElectiveBlock
 
@@ -89,7 +90,17 @@ def test_demo_elective_block_takes_students_of_every_class_of_a_grade(world):
         TeachingAssignment.objects.create(
             klass=world.class_b1, subject=subject, term=world.term, teacher=teachers[name], periods_per_week=1
         )
-    music_room = Room.objects.create(school=world.school_b, name="音乐教室", room_type="音乐教室", capacity=55)
+    music_room = Room.objects.create(school=world.school_b, name="音乐教室", room_type="音乐教室", capacity=1)
+    for no, name in ((1, "钱小东"), (2, "冯小西")):
+        person = make_person(name, born=dt.date(2014, 3, no))
+        Student.objects.create(
+            person=person,
+            district=world.district,
+            school=world.school_b,
+            klass=second,
+            student_no=f"G{person.id_number}",
+            class_no=no,
+        )
     args = {
         "admin": world.school_admin_b,
         "school": world.school_b,
@@ -107,6 +118,9 @@ def test_demo_elective_block_takes_students_of_every_class_of_a_grade(world):
     assert (groups["合唱团"].teacher, groups["合唱团"].room) == (world.math_b, music_room)
     assert groups["书法社"].teacher == world.principal_b
     assert all(set(g.classes.all()) == {world.class_b1, second} for g in groups.values())
+    # 选课: the grade's students go to the groups in turn, as many as the room holds (合唱团: 1 seat)
+    assert {st.person.name for st in groups["合唱团"].students.all()} == {"孙小丽"}
+    assert {st.person.name for st in groups["书法社"].students.all()} == {"钱小东", "冯小西"}
     # once is enough
     _demo_elective_block(**args)
     assert ElectiveBlock.objects.filter(school=world.school_b).count() == 1

@@ -8,12 +8,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from core.models import AuditLog
 from core.testing import login
 from timetable import rosterfile, services
 from timetable import selectors as sel
+from timetable.ics import timetable_ics
 from timetable.models import TeachingGroup
 from timetable.testing import GROUP_NAME, parallel_entries, tt_world
 
@@ -211,8 +213,10 @@ def test_roster_page_ticks_students_and_the_teacher_reads_it(w):
     page = admin.post(url, {"students": [w.student_a2.pk]}).content.decode()
     assert f"郑小刚 已在本段的{w.group_a2.name}" in page
     assert members(w.group_a) == {"周小明", "吴小红"}
-    # the group's teacher (陈老师) reads the list and its Excel; he cannot change it
+    # the group's teacher (陈老师) finds it on 我的课表, reads the list and its Excel; he cannot change it
     teacher = client_for(w.teacher_a)
+    links = teacher.get(reverse("timetable:my")).content.decode().split('data-testid="my-groups"')[1].split("</p>")[0]
+    assert f'href="{url}"' in links and f"{GROUP_NAME}（2 人）" in links
     body = teacher.get(url).content.decode()
     assert body.count('data-testid="member"') == 2 and "共 2 人" in body
     book = load_workbook(io.BytesIO(b"".join(teacher.get(url + "?format=xlsx").streaming_content)))
@@ -272,6 +276,9 @@ def test_students_and_parents_see_their_own_group(w):
     page = client_for(w.student_user_a1).get(reverse("timetable:my")).content.decode()
     cell = page.split('data-testid="cell-2-1"')[1].split("</td>")[0]
     assert GROUP_NAME in cell and w.group_a2.name not in cell and "走班" in cell
+    # and the calendar feed
+    feed = timetable_ics(w.student_user_a1, today=timezone.localdate())
+    assert f"SUMMARY:{GROUP_NAME}（" in feed and w.group_a2.name not in feed
     # nobody assigned: the student sees every group
     TeachingGroup.students.through.objects.all().delete()
     assert lesson_at(w.student_user_a1, w.class_a1)["subject"].startswith("走班：")

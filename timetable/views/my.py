@@ -106,6 +106,7 @@ def my_timetable(request):
             tt, grid, parts = _week_view(request, target["school_id"], monday, teacher=person)
             ctx["pdf_url"] = reverse("timetable:teacher_export", args=[target["school_id"], person.pk, "pdf"]) + week
             ctx["xlsx_url"] = reverse("timetable:teacher_export", args=[target["school_id"], person.pk, "xlsx"]) + week
+            ctx["my_groups"] = sel.teacher_groups(person.pk, target["school_id"])
         else:
             klass = class_get(request.user, target["id"])
             tt, grid, parts = _week_view(request, target["school_id"], monday, klass=klass)
