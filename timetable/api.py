@@ -8,7 +8,9 @@
 * ``GET /timetable/substitutions`` — 调课/代课 requests in scope; ``POST /timetable/substitutions`` — request one
   (a teacher for their own lesson); ``POST /timetable/substitutions/{id}/decide`` — approve or reject (教务);
 * ``GET /timetable/groups/{id}`` — a 走班 teaching group with its 名单 (its teacher, the school's admins);
-  ``PUT /timetable/groups/{id}/students`` sets the 名单 (the school's admins).
+  ``PUT /timetable/groups/{id}/students`` sets the 名单 (the school's admins);
+* ``GET /timetable/electives`` — 网上选课 open to the user's own student record or children;
+  ``POST /timetable/electives/{block}/choice`` — choose, change or give back (``group: null``) a seat.
 
 Out of scope → 404; in scope but not allowed → 403; bad input → 422 with the Chinese message.
 """
@@ -287,6 +289,86 @@ def group_roster_set(request, group_id: int, payload: RosterIn):
         raise not_found("教学班")
     services.teaching_group_students_set(actor=user, group=group, students=payload.students)
     return _roster_out(group)
+
+
+class OfferGroupOut(Schema):
+    id: int
+    name: str
+    subject: str
+    teacher: str
+    room: str
+    taken: int
+    seats: int | None
+    full: bool
+    mine: bool
+
+
+class OfferOut(Schema):
+    block_id: int
+    block: str
+    student_id: int
+    student: str
+    class_name: str
+    state: str
+    choose_from: dt.datetime
+    choose_until: dt.datetime
+    groups: list[OfferGroupOut]
+
+
+class ChoiceIn(Schema):
+    student: int
+    group: int | None = None
+
+
+def _offer_out(o: dict) -> dict:
+    return {
+        "block_id": o["block"].pk,
+        "block": o["block"].name,
+        "student_id": o["student"].pk,
+        "student": o["student"].person.name,
+        "class_name": o["student"].klass.name,
+        "state": o["state"],
+        "choose_from": o["block"].choose_from,
+        "choose_until": o["block"].choose_until,
+        "groups": [
+            {
+                "id": r["group"].pk,
+                "name": r["group"].name,
+                "subject": r["group"].subject.name,
+                "teacher": r["group"].teacher.name,
+                "room": r["group"].room.name if r["group"].room_id else "",
+                "taken": r["taken"],
+                "seats": r["seats"],
+                "full": r["full"],
+                "mine": r["mine"],
+            }
+            for r in o["groups"]
+        ],
+    }
+
+
+@router.get("/electives", response={200: list[OfferOut], **READ_ERRORS}, summary="网上选课：我（或孩子）的走班")
+def elective_offers(request):
+    return [_offer_out(o) for o in sel.elective_offers(actor(request))]
+
+
+@router.post(
+    "/electives/{int:block_id}/choice", response={200: OfferOut, **WRITE_ERRORS}, summary="网上选课：选择、改选或退选"
+)
+def elective_choice(request, block_id: int, payload: ChoiceIn):
+    user = actor(request)
+    offers = sel.elective_offers(user)
+    offer = next((o for o in offers if o["block"].pk == block_id and o["student"].pk == payload.student), None)
+    if offer is None:
+        raise not_found("走班")
+    group = None
+    if payload.group is not None:
+        group = next((r["group"] for r in offer["groups"] if r["group"].pk == payload.group), None)
+        if group is None:
+            raise not_found("教学班")
+    services.elective_choose(actor=user, block=offer["block"], student=offer["student"], group=group)
+    fresh = sel.elective_offers(user)
+    return _offer_out(next(o for o in fresh if o["block"].pk == block_id and o["student"].pk == payload.student))
 
 
 @router.get("/substitutions", response=list[SubstitutionOut], summary="调课代课列表")

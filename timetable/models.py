@@ -291,6 +291,9 @@ class ElectiveBlock(ScopedModel, TimeStampedModel):
     name = models.CharField(_("名称"), max_length=40)
     periods_per_week = models.PositiveSmallIntegerField(_("周课时"))
     doubles = models.PositiveSmallIntegerField(_("连堂次数"), default=0)
+    # 网上选课: students (or their parents) pick a teaching group themselves between these times
+    choose_from = models.DateTimeField(_("选课开始"), null=True, blank=True)
+    choose_until = models.DateTimeField(_("选课截止"), null=True, blank=True)
 
     scope_paths = {"district": "school__district_id", "school": "school_id", "grade": "grade_id"}
 
@@ -307,6 +310,14 @@ class ElectiveBlock(ScopedModel, TimeStampedModel):
         if self.grade_id and self.school_id and self.grade.school_id != self.school_id:
             raise ValidationError({"grade": _("年级不属于该学校")})
         _periods_clean(self)
+
+    def choosing_state(self, now) -> str:
+        """ "" (no 选课 set up), "soon", "open" or "closed" at ``now``."""
+        if self.choose_from is None or self.choose_until is None:
+            return ""
+        if now < self.choose_from:
+            return "soon"
+        return "open" if now <= self.choose_until else "closed"
 
 
 class TeachingGroup(ScopedModel, TimeStampedModel):
@@ -340,6 +351,13 @@ class TeachingGroup(ScopedModel, TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def seats(self) -> int | None:
+        """How many students may choose the group: its planned 学生人数, else its room's capacity (None: no cap)."""
+        if self.size:
+            return self.size
+        return self.room.capacity if self.room_id and self.room.capacity else None
 
     def clean(self):
         if self.room_type and self.room_type not in ROOM_TYPES:

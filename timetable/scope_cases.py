@@ -413,3 +413,57 @@ def _substitution_stats_cases() -> None:
 
 
 _substitution_stats_cases()
+
+
+def _rosters_cases() -> None:
+    """教学班名单 (the group's teacher and the school's admins; ticking only the admins), the block's 名单 template,
+    and 网上选课 (a student and a parent see their own 走班 only)."""
+    reg(
+        Case(
+            "timetable:elective_roster_template",
+            lambda w: [_pw(w).school_a.pk, w.block_a.pk],
+            "school_admin_a",
+            "school_admin_b",
+            kind="download",
+        )
+    )
+    group = lambda w: [_pw(w).group_a.pk]  # noqa: E731
+    reg(Case("timetable:teaching_group_roster", group, "teacher_a", "head_teacher_a1", marker=lambda w: GROUP_NAME))
+    reg(Case("timetable:teaching_group_roster", group, "school_admin_a", "school_admin_b", marker=lambda w: GROUP_NAME))
+    reg(
+        Case(
+            "timetable:teaching_group_roster",
+            group,
+            "school_admin_a",
+            "teacher_a",
+            method="post",
+            data=lambda w: {"students": [w.student_a1.pk]},
+        )
+    )
+    reg(
+        Case(
+            "timetable:choose",
+            _choosing,
+            "student_user_a1",
+            "student_user_b1",
+            kind="list",
+            marker=lambda w: BLOCK_NAME,
+        )
+    )
+    reg(Case("timetable:choose", _choosing, "parent2", "student_user_b1", kind="list", marker=lambda w: BLOCK_NAME))
+
+
+def _choosing(w):
+    """The 走班 of school A with 网上选课 open now."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    block = _pw(w).block_a
+    now = timezone.now()
+    block.choose_from, block.choose_until = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
+    block.save()
+    return []
+
+
+_rosters_cases()

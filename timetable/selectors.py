@@ -411,6 +411,60 @@ def group_students(group: TeachingGroup) -> list:
     )
 
 
+def elective_offers(user, *, now=None) -> list[dict]:
+    """网上选课 for the user's own student record and their children: one entry per (student, block with a 选课
+    window) — ``{"student", "block", "state": soon|open|closed, "mine": group id or None, "groups": [{"group",
+    "taken", "seats", "full", "mine"}]}``; only the groups the student's class may join."""
+    from core.models import Student
+    from core.models.people import StudentStatus
+
+    from .models import ElectiveBlock
+
+    pid = getattr(user, "person_id", None)
+    if not pid:
+        return []
+    now = now or timezone.now()
+    students = (
+        Student.objects.filter(Q(person_id=pid) | Q(guardianships__guardian_id=pid), status=StudentStatus.ENROLLED)
+        .select_related("person", "klass__grade")
+        .distinct()
+        .order_by("pk")
+    )
+    out = []
+    for st in students:
+        blocks = ElectiveBlock.objects.filter(
+            choose_from__isnull=False, school_id=st.school_id, groups__classes=st.klass_id
+        ).distinct()
+        for block in blocks:
+            groups = list(
+                block.groups.filter(classes=st.klass_id)
+                .select_related("subject", "teacher", "room")
+                .annotate(taken=Count("students", distinct=True))
+                .order_by("name")
+            )
+            mine = (
+                TeachingGroup.students.through.objects.filter(student_id=st.pk, teachinggroup__block=block)
+                .values_list("teachinggroup_id", flat=True)
+                .first()
+            )
+            rows = []
+            for g in groups:
+                seats = g.seats
+                rows.append(
+                    {
+                        "group": g,
+                        "taken": g.taken,
+                        "seats": seats,
+                        "full": seats is not None and g.taken >= seats,
+                        "mine": g.pk == mine,
+                    }
+                )
+            out.append(
+                {"student": st, "block": block, "state": block.choosing_state(now), "mine": mine, "groups": rows}
+            )
+    return out
+
+
 def teacher_groups(person_id: int, school_id: int) -> list[TeachingGroup]:
     """The 走班 teaching groups a teacher teaches at a school, with ``n_students`` (for 我的课表's 名单 links)."""
     return list(

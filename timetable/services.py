@@ -549,6 +549,82 @@ def teaching_group_delete(*, actor, group: TeachingGroup) -> None:
     group.delete()
 
 
+# --- 网上选课 ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def elective_window_set(*, actor, block: ElectiveBlock, choose_from, choose_until) -> ElectiveBlock:
+    """Open 网上选课 for a block between two times (both blank: no online 选课; the 教务 assigns the 名单)."""
+    _require(actor, "change", block)
+    if (choose_from is None) != (choose_until is None):
+        raise ValidationError({"choose_until": _("请同时填写选课开始和截止时间")})
+    if choose_from is not None and choose_until <= choose_from:
+        raise ValidationError({"choose_until": _("选课截止时间须晚于开始时间")})
+    if choose_from is not None and not block.groups.exists():
+        raise ValidationError({"choose_from": _("这个走班还没有教学班，请先添加教学班")})
+    before = snapshot(block)
+    block.choose_from, block.choose_until = choose_from, choose_until
+    block.save(update_fields=["choose_from", "choose_until", "updated_at"])
+    audit_record(actor=actor, action="electiveblock.window", obj=block, changes=diff(before, snapshot(block)))
+    return block
+
+
+def _may_choose_for(actor, student: Student) -> bool:
+    """The student themself or one of their parents."""
+    from core.models import Guardianship
+
+    pid = getattr(actor, "person_id", None)
+    if not pid:
+        return False
+    return student.person_id == pid or Guardianship.objects.filter(guardian_id=pid, student=student).exists()
+
+
+@transaction.atomic
+def elective_choose(*, actor, block: ElectiveBlock, student: Student, group: TeachingGroup | None):
+    """网上选课: a student (or a parent for their child) takes a seat in one teaching group of ``block`` while 选课
+    is open, leaving any other group of the block; ``group=None`` gives the seat back. The student's row and then
+    the group's row are locked, so two choices at once never put more students in a group than it seats."""
+    if not _may_choose_for(actor, student):
+        raise PermissionDenied(_("只能为本人或自己的孩子选课"))
+    state = block.choosing_state(timezone.now())
+    if state != "open":
+        if state == "soon":
+            raise ValidationError(
+                {"group": _("选课将于 %(t)s 开始") % {"t": f"{timezone.localtime(block.choose_from):%m-%d %H:%M}"}}
+            )
+        if state == "closed":
+            raise ValidationError(
+                {"group": _("选课已于 %(t)s 截止") % {"t": f"{timezone.localtime(block.choose_until):%m-%d %H:%M}"}}
+            )
+        raise ValidationError({"group": _("这个走班没有开放网上选课")})
+    student = Student.objects.select_for_update().select_related("person", "klass").get(pk=student.pk)
+    current = TeachingGroup.objects.filter(block=block, students=student).first()
+    if group is not None:
+        if group.block_id != block.pk:
+            raise ValidationError({"group": _("教学班不属于这个走班")})
+        group = TeachingGroup.objects.select_for_update().select_related("room").get(pk=group.pk)
+        if student.status != StudentStatus.ENROLLED or not group.classes.filter(pk=student.klass_id).exists():
+            raise ValidationError(
+                {"group": _("%(group)s 不招收%(klass)s的学生") % {"group": group.name, "klass": student.klass.name}}
+            )
+        if current is not None and current.pk == group.pk:
+            return group
+        seats = group.seats
+        if seats is not None and group.students.count() >= seats:
+            raise ValidationError({"group": _("%(group)s 已满（%(n)s 人）") % {"group": group.name, "n": seats}})
+    if current is not None:
+        current.students.remove(student)
+    if group is not None:
+        group.students.add(student)
+    audit_record(
+        actor=actor,
+        action="electiveblock.choose",
+        obj=block,
+        changes={"student": student.pk, "group": [current.pk if current else None, group.pk if group else None]},
+    )
+    return group
+
+
 # --- versions and solving -------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import my, parallel, setup, stats, substitutions, versions, wishes
+from .views import choosing, my, parallel, setup, stats, substitutions, versions, wishes
 
 app_name = "timetable"
 
@@ -40,6 +40,7 @@ urlpatterns = [
         name="elective_roster_template",
     ),
     path("groups/<int:pk>/", parallel.teaching_group_roster, name="teaching_group_roster"),
+    path("choose/", choosing.choose, name="choose"),
     path(
         "manage/<int:school>/electives/<int:pk>/delete/", parallel.elective_block_delete, name="elective_block_delete"
     ),

@@ -98,6 +98,7 @@ def my_timetable(request):
     ctx = {"title": _("我的课表"), "targets": targets, "target": target, "index": index, "grid": None}
     ctx["managed"] = sel.viewable_schools(request.user)
     ctx["is_teacher"] = any(t["kind"] == "teacher" for t in targets)
+    ctx["to_choose"] = [o for o in sel.elective_offers(request.user) if o["state"] == "open" and o["mine"] is None]
     if target is not None:
         monday = _week(request)
         week = f"?week={monday.isoformat()}"

@@ -3,12 +3,15 @@ blocks with their teaching groups; each page shows the week of every class with 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -205,6 +208,12 @@ def elective_block(request, school: int, pk: int):
     roster_errors: list[str] = []
     if action:
         school = school_for_setup(request.user, school.pk, "change")
+    if action == "window":
+        roster_errors = _window_save(request, block)
+        if not roster_errors:
+            messages.success(request, _("选课时间已保存"))
+            return redirect("timetable:elective_block", school.pk, block.pk)
+        block.refresh_from_db()
     if action == "roster":
         roster_errors = _roster_upload(request, block)
         if not roster_errors:
@@ -288,8 +297,29 @@ def elective_block(request, school: int, pk: int):
             "can_change": can_change,
             "hours": _hours(school, class_ids),
             "roster": roster,
+            "window_state": block.choosing_state(timezone.now()),
         },
     )
+
+
+def _window_save(request, block: ElectiveBlock) -> list[str]:
+    """网上选课 window from the block page's two datetime fields (both blank: no online 选课)."""
+    values = {}
+    for name, label in (("choose_from", _("选课开始")), ("choose_until", _("选课截止"))):
+        raw = request.POST.get(name, "").strip()
+        if not raw:
+            values[name] = None
+            continue
+        try:
+            value = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            return [_("%(label)s：请填写正确的日期和时间") % {"label": label}]
+        values[name] = timezone.make_aware(value) if timezone.is_naive(value) else value
+    try:
+        services.elective_window_set(actor=request.user, block=block, **values)
+    except ValidationError as exc:
+        return [str(m) for msgs in exc.message_dict.values() for m in msgs]
+    return []
 
 
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
