@@ -597,12 +597,12 @@ def elective_choose(*, actor, block: ElectiveBlock, student: Student, group: Tea
                 {"group": _("选课已于 %(t)s 截止") % {"t": f"{timezone.localtime(block.choose_until):%m-%d %H:%M}"}}
             )
         raise ValidationError({"group": _("这个走班没有开放网上选课")})
-    student = Student.objects.select_for_update().select_related("person", "klass").get(pk=student.pk)
+    student = Student.objects.select_for_update(of=("self",)).select_related("person", "klass").get(pk=student.pk)
     current = TeachingGroup.objects.filter(block=block, students=student).first()
     if group is not None:
         if group.block_id != block.pk:
             raise ValidationError({"group": _("教学班不属于这个走班")})
-        group = TeachingGroup.objects.select_for_update().select_related("room").get(pk=group.pk)
+        group = TeachingGroup.objects.select_for_update(of=("self",)).select_related("room").get(pk=group.pk)
         if student.status != StudentStatus.ENROLLED or not group.classes.filter(pk=student.klass_id).exists():
             raise ValidationError(
                 {"group": _("%(group)s 不招收%(klass)s的学生") % {"group": group.name, "klass": student.klass.name}}
