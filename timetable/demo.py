@@ -13,6 +13,8 @@ import datetime as dt
 import random
 import time
 
+from django.utils import timezone
+
 JUNIOR_PLAN = [
     # subject, periods/week, 连堂, 主科, room type
     ("语文", 6, 0, True, ""),
@@ -63,8 +65,6 @@ PLANS = {"junior": JUNIOR_PLAN, "primary": PRIMARY_PLAN, "senior": SENIOR_PLAN}
 
 
 def timetable_demo_seed(*, district, seed: int = 0, out=None, batch_size: int = 0, time_limit: float = 4) -> None:
-    from django.utils import timezone
-
     from core.demo.generate import demo_school_and_class
     from core.models import Class, RoleGrant, Subject, TeachingAssignment
     from core.services import current_term
@@ -273,7 +273,9 @@ def _demo_elective_block(*, admin, school, classes, subjects, term, out) -> None
         groups.append((name, subject, ta.teacher, Room.objects.filter(school=school, name=room_name).first()))
     if len(groups) < 2:
         return
-    size = sum(c.students.filter(archived_at__isnull=True).count() for c in members) // len(groups) or None
+    # seats: an even share and ten more, so that students can still change group in the demo's 网上选课
+    share = sum(c.students.filter(archived_at__isnull=True).count() for c in members) // len(groups)
+    size = share + 10 if share else None
     try:
         with transaction.atomic():
             block = services.elective_block_save(
@@ -291,6 +293,14 @@ def _demo_elective_block(*, admin, school, classes, subjects, term, out) -> None
                     size=min(size, room.capacity) if size and room else size,
                 )
             _demo_rosters(admin, block)
+            # 网上选课 open for two weeks from the seeding (the 名单 above is its starting point)
+            now = timezone.now()
+            services.elective_window_set(
+                actor=admin,
+                block=block,
+                choose_from=now - dt.timedelta(days=1),
+                choose_until=now + dt.timedelta(days=14),
+            )
     except ValidationError as exc:  # the demo goes on without it; the 教务 can add it on the 走班 page
         if out:
             out(f"  走班未建立：{exc}")

@@ -121,6 +121,10 @@ def test_demo_elective_block_takes_students_of_every_class_of_a_grade(world):
     # 选课: the grade's students go to the groups in turn, as many as the room holds (合唱团: 1 seat)
     assert {st.person.name for st in groups["合唱团"].students.all()} == {"孙小丽"}
     assert {st.person.name for st in groups["书法社"].students.all()} == {"钱小东", "冯小西"}
+    # and 网上选课 is open, so the demo's students can change group
+    from django.utils import timezone
+
+    assert block.choosing_state(timezone.now()) == "open"
     # once is enough
     _demo_elective_block(**args)
     assert ElectiveBlock.objects.filter(school=world.school_b).count() == 1
