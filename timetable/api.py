@@ -347,9 +347,15 @@ def _offer_out(o: dict) -> dict:
     }
 
 
-@router.get("/electives", response={200: list[OfferOut], **READ_ERRORS}, summary="网上选课：我（或孩子）的走班")
+class OffersOut(Schema):
+    count: int
+    items: list[OfferOut]
+
+
+@router.get("/electives", response={200: OffersOut, **READ_ERRORS}, summary="网上选课：我（或孩子）的走班")
 def elective_offers(request):
-    return [_offer_out(o) for o in sel.elective_offers(actor(request))]
+    items = [_offer_out(o) for o in sel.elective_offers(actor(request))]
+    return {"count": len(items), "items": items}
 
 
 @router.post(
@@ -432,6 +438,10 @@ def timetable_api_scope_cases(w):
 
     tt_world(w)
     parallel_world(w)
+    # 网上选课 of the block open now
+    now = timezone.now()
+    w.block_a.choose_from, w.block_a.choose_until = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
+    w.block_a.save()
     p = "/api/v1/timetable"
     return [
         ScopeCase(f"{p}/my?school={w.school_a.pk}", "student_user_a1", "student_user_b1"),
@@ -442,6 +452,8 @@ def timetable_api_scope_cases(w):
         ScopeCase(f"{p}/substitutions?school={w.school_a.pk}", "teacher_a", "teacher_b"),
         ScopeCase(f"{p}/groups/{w.group_a.pk}", "teacher_a", "head_teacher_a1"),
         ScopeCase(f"{p}/groups/{w.group_a.pk}", "school_admin_a", "school_admin_b"),
+        ScopeCase(f"{p}/electives", "student_user_a1", "student_user_b1"),
+        ScopeCase(f"{p}/electives", "parent2", "student_user_b1"),
     ]
 
 

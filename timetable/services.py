@@ -563,10 +563,34 @@ def elective_window_set(*, actor, block: ElectiveBlock, choose_from, choose_unti
     if choose_from is not None and not block.groups.exists():
         raise ValidationError({"choose_from": _("这个走班还没有教学班，请先添加教学班")})
     before = snapshot(block)
+    changed = (block.choose_from, block.choose_until) != (choose_from, choose_until)
     block.choose_from, block.choose_until = choose_from, choose_until
     block.save(update_fields=["choose_from", "choose_until", "updated_at"])
     audit_record(actor=actor, action="electiveblock.window", obj=block, changes=diff(before, snapshot(block)))
+    if changed and choose_until is not None and choose_until > timezone.now():
+        _notify_choosing(actor, block)
     return block
+
+
+def _notify_choosing(actor, block: ElectiveBlock) -> int:
+    """Tell the students of the block's classes and their parents when 网上选课 runs (sent again if it changes)."""
+    from core.models import Guardianship
+
+    class_ids = TeachingGroup.classes.through.objects.filter(teachinggroup__block=block).values("class_id")
+    students = Student.objects.filter(klass_id__in=class_ids, status=StudentStatus.ENROLLED)
+    people = set(students.values_list("person_id", flat=True)) | set(
+        Guardianship.objects.filter(student__in=students).values_list("guardian_id", flat=True)
+    )
+    start, end = timezone.localtime(block.choose_from), timezone.localtime(block.choose_until)
+    return notify(
+        users=list(User.objects.filter(person_id__in=people, is_active=True)),
+        title=_("%(block)s 网上选课") % {"block": block.name},
+        body=_("选课时间 %(a)s 至 %(b)s，请在“网上选课”选择教学班。")
+        % {"a": f"{start:%m-%d %H:%M}", "b": f"{end:%m-%d %H:%M}"},
+        url="/timetable/choose/",
+        kind="timetable.choosing",
+        actor=actor,
+    )
 
 
 def _may_choose_for(actor, student: Student) -> bool:

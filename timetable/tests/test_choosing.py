@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AuditLog
+from core.models import AuditLog, Notification, User
 from core.testing import login
 from timetable import selectors as sel
 from timetable import services
@@ -74,6 +74,24 @@ def test_a_full_group_and_the_wrong_people_are_refused(w):
     assert names(w.group_a) == {"郑小刚"} and names(w.group_a2) == set()
 
 
+def test_opening_the_window_tells_students_and_parents(w):
+    """The fixture opened it: every student of the block's classes with an account and their parents."""
+    told = set(Notification.objects.filter(kind="timetable.choosing").values_list("user__username", flat=True))
+    students = {u.username for u in User.objects.filter(person__student__klass__in=[w.class_a1, w.class_a2])}
+    assert students >= {w.student_user_a1.username, w.student_user_a2.username}
+    assert told == students | {w.parent1.username, w.parent2.username}
+    assert w.student_user_b1.username not in told
+    body = Notification.objects.filter(kind="timetable.choosing").first()
+    assert body.title == f"{w.block_a.name} 网上选课" and body.url == "/timetable/choose/"
+    # saving the same window again sends nothing new; closing it neither
+    block = w.block_a
+    services.elective_window_set(
+        actor=w.school_admin_a, block=block, choose_from=block.choose_from, choose_until=block.choose_until
+    )
+    services.elective_window_set(actor=w.school_admin_a, block=block, choose_from=None, choose_until=None)
+    assert Notification.objects.filter(kind="timetable.choosing").count() == len(told)
+
+
 def test_the_window(w):
     now = timezone.now()
     with pytest.raises(ValidationError) as exc:
@@ -122,7 +140,7 @@ def test_the_api(w):
     url = "/api/v1/timetable/electives"
     choice = f"{url}/{w.block_a.pk}/choice"
     student = client_for(w.student_user_a1)
-    offers = student.get(url).json()
+    offers = student.get(url).json()["items"]
     assert [(o["block"], o["student"], o["state"]) for o in offers] == [(w.block_a.name, "周小明", "open")]
     r = student.post(choice, {"student": w.student_a1.pk, "group": w.group_a.pk}, content_type="application/json")
     assert r.status_code == 200, r.content
@@ -135,7 +153,7 @@ def test_the_api(w):
     assert r.status_code == 422 and r.json()["detail"] == f"{w.group_a2.name} 已满（1 人）"
     # out of scope: another school's student, another family; anonymous
     other = client_for(w.student_user_b1)
-    assert other.get(url).json() == []
+    assert other.get(url).json() == {"count": 0, "items": []}
     r = other.post(choice, {"student": w.student_a1.pk, "group": w.group_a2.pk}, content_type="application/json")
     assert r.status_code == 404
     r = client_for(w.parent2).post(choice, {"student": w.student_a1.pk, "group": None}, content_type="application/json")
