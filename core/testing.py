@@ -169,6 +169,15 @@ def login(client, user) -> None:
     session.save()
 
 
+def client_for(user):
+    """A test client logged in as ``user`` (second factor passed, for admins)."""
+    from django.test import Client
+
+    c = Client()
+    login(c, user)
+    return c
+
+
 def check_api_scope_case(world, case, *, expected_id: int | None = None, also_outside=()) -> None:
     """Walk one API scope case (``core.api.ScopeCase``: url, in-scope and out-of-scope user attributes, kind):
     anonymous → 401; the out-of-scope user (and any ``also_outside`` users) → 404 for a detail, an empty list
@@ -196,3 +205,30 @@ def check_api_scope_case(world, case, *, expected_id: int | None = None, also_ou
     else:
         want = expected_id if expected_id is not None else int(url.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
         assert response.json()["id"] == want, (url, inside)
+
+
+def race(*calls) -> list[str]:
+    """Run ``calls`` in threads released together (each on its own database connection, closed afterwards), for
+    the PostgreSQL concurrency tests. Returns per call "ok" or the name of the exception it raised."""
+    import threading
+
+    results, barrier = [None] * len(calls), threading.Barrier(len(calls))
+
+    def run(i, fn):
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            fn()
+            results[i] = "ok"
+        except Exception as exc:  # the outcome is what the test compares
+            results[i] = type(exc).__name__
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

@@ -434,14 +434,10 @@ def timetable_api_scope_cases(w):
     ``core.api.api_scope_cases``)."""
     from core.api import ScopeCase
 
-    from .testing import parallel_world, tt_world
+    from .testing import choosing_open, tt_world
 
     tt_world(w)
-    parallel_world(w)
-    # 网上选课 of the block open now
-    now = timezone.now()
-    w.block_a.choose_from, w.block_a.choose_until = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
-    w.block_a.save()
+    choosing_open(w)  # 网上选课 of the block open now
     p = "/api/v1/timetable"
     return [
         ScopeCase(f"{p}/my?school={w.school_a.pk}", "student_user_a1", "student_user_b1"),

@@ -2,10 +2,11 @@
 and the chain advances once. Runs in the PostgreSQL pass (ZX_TEST_DATABASE_URL=postgres://…)."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection
+
+from core.testing import race
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]  # deselected in the SQLite pass
 
@@ -20,29 +21,6 @@ def pg_world(transactional_db, settings, tmp_path):
     w = build_world()
     add_leaders(w)
     return w
-
-
-def _race(*calls):
-    results, barrier = [None] * len(calls), threading.Barrier(len(calls))
-
-    def run(i, fn):
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            fn()
-            results[i] = "ok"
-        except Exception as exc:  # the outcome is what the test compares
-            results[i] = type(exc).__name__
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_double_approve_and_approver_vs_delegate(pg_world):
@@ -63,7 +41,7 @@ def test_double_approve_and_approver_vs_delegate(pg_world):
             details={"leave_type": "sick"},
         )
         # the same approver clicks twice at once
-        results = _race(
+        results = race(
             lambda req=req: services.request_act(actor=w.director_user, request=req, decision="approve"),
             lambda req=req: services.request_act(actor=w.director_user, request=req, decision="approve"),
         )
@@ -74,7 +52,7 @@ def test_double_approve_and_approver_vs_delegate(pg_world):
 
     # approving and withdrawing at the same moment: one of them wins, the request is consistent
     req = ApprovalRequest.objects.filter(status="pending").first()
-    results = _race(
+    results = race(
         lambda: services.request_act(actor=w.school_admin_a, request=req, decision="approve"),
         lambda: services.request_withdraw(actor=w.teacher_a, request=req),
     )

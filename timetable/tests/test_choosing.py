@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditLog, Notification, User
-from core.testing import login
+from core.testing import client_for
 from timetable import selectors as sel
 from timetable import services
 from timetable.testing import GROUP_NAME, parallel_world, tt_world
@@ -31,12 +31,6 @@ def w(world):
         choose_until=now + dt.timedelta(days=2),
     )
     return w
-
-
-def client_for(user) -> Client:
-    c = Client()
-    login(c, user)
-    return c
 
 
 def names(group) -> set[str]:

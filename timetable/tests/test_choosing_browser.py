@@ -5,10 +5,7 @@ Screenshots: test-artifacts/screenshots/timetable-choose-*.png. Run alone with
 ``pytest -q timetable/tests/test_choosing_browser.py``.
 """
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 pytest.register_assert_rewrite("core.tests.browser")
@@ -22,17 +19,11 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 def test_student_chooses_a_group_on_his_phone(bworld, browser, live_server):
     from timetable import services
-    from timetable.testing import GROUP_NAME, parallel_entries, tt_world
+    from timetable.testing import GROUP_NAME, choosing_open, parallel_entries, tt_world
 
     w = tt_world(bworld)
     parallel_entries(w, w.tt_a)
-    now = timezone.now()
-    services.elective_window_set(
-        actor=w.school_admin_a,
-        block=w.block_a,
-        choose_from=now - dt.timedelta(hours=1),
-        choose_until=now + dt.timedelta(days=1),
-    )
+    choosing_open(w)
     # 历史A班 seats one, and 郑小刚 (class 2) has taken it
     w.group_a2.size = 1
     w.group_a2.save()

@@ -3,11 +3,11 @@ group at the same moment and the group never takes more than it seats; one stude
 ends in exactly one. Runs in the PostgreSQL pass (ZX_TEST_DATABASE_URL=postgres://…)."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+
+from core.testing import race
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]  # deselected in the SQLite pass
 
@@ -16,42 +16,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]  
 def pg_world(transactional_db):
     assert connection.vendor == "postgresql", "run with ZX_TEST_DATABASE_URL (PostgreSQL)"
     from core.testing import build_world
-    from timetable import services
-    from timetable.testing import parallel_world, tt_world
+    from timetable.testing import choosing_open, tt_world
 
-    w = tt_world(build_world())
-    parallel_world(w)
-    now = timezone.now()
-    services.elective_window_set(
-        actor=w.school_admin_a,
-        block=w.block_a,
-        choose_from=now - dt.timedelta(hours=1),
-        choose_until=now + dt.timedelta(hours=1),
-    )
-    return w
-
-
-def _race(*calls):
-    results, barrier = [None] * len(calls), threading.Barrier(len(calls))
-
-    def run(i, fn):
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            fn()
-            results[i] = "ok"
-        except Exception as exc:  # the outcome is what the test compares
-            results[i] = type(exc).__name__
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+    return choosing_open(tt_world(build_world()))
 
 
 def _students(w, n):
@@ -83,7 +50,7 @@ def test_the_last_seats_go_to_as_many_students_as_the_group_seats(pg_world):
     racers = _students(w, 8)
     for _ in range(3):
         w.group_a.students.clear()
-        results = _race(
+        results = race(
             *[
                 (lambda st=st, u=u: services.elective_choose(actor=u, block=w.block_a, student=st, group=w.group_a))
                 for st, u in racers
@@ -100,7 +67,7 @@ def test_one_student_choosing_two_groups_at_once_ends_in_one(pg_world):
     w = pg_world
     for _ in range(5):
         TeachingGroup.students.through.objects.filter(student=w.student_a1).delete()
-        results = _race(
+        results = race(
             lambda: services.elective_choose(
                 actor=w.student_user_a1, block=w.block_a, student=w.student_a1, group=w.group_a
             ),

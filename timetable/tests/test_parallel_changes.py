@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.models import Notification
-from core.testing import login
+from core.testing import client_for
 from timetable import selectors as sel
 from timetable import services
 from timetable.models import Substitution, SubstitutionStatus
@@ -25,12 +25,6 @@ pytestmark = pytest.mark.django_db
 def w(world):
     w = tt_world(world)
     return parallel_entries(w, w.tt_a)
-
-
-def client_for(user) -> Client:
-    c = Client()
-    login(c, user)
-    return c
 
 
 def next_wednesday() -> dt.date:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from core.models import AuditLog
-from core.testing import login
+from core.testing import client_for
 from timetable import rosterfile, services
 from timetable import selectors as sel
 from timetable.ics import timetable_ics
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.django_db
 def w(world):
     w = tt_world(world)
     return parallel_entries(w, w.tt_a)
-
-
-def client_for(user) -> Client:
-    c = Client()
-    login(c, user)
-    return c
 
 
 def xlsx(rows, headers=("学籍号", "姓名", "教学班")) -> bytes:
