@@ -5,22 +5,15 @@ import datetime as dt
 import json
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from core.testing import check_api_scope_case, login
+from core.testing import check_api_scope_case, client_for
 from timetable.api import timetable_api_scope_cases
 from timetable.models import Substitution
 from timetable.testing import tt_world
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/timetable"
-
-
-def client_for(user) -> Client:
-    c = Client()
-    login(c, user)
-    return c
 
 
 def test_scope_cases(world):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.models import TeachingAssignment
-from core.testing import login
+from core.testing import client_for
 from timetable import services
 from timetable.models import CalendarFeed, CoursePlan, Room, Substitution, Timetable, TimetableStatus, WeekSetup
 from timetable.testing import tt_world
@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def w(world):
     return tt_world(world)
-
-
-def client_for(user) -> Client:
-    c = Client()
-    login(c, user)
-    return c
 
 
 def test_week_form_error_names_the_line_and_saves_nothing(w):

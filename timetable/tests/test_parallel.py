@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditLog, Subject, TeachingAssignment
-from core.testing import login
+from core.testing import client_for
 from timetable import selectors as sel
 from timetable import services
 from timetable.checks import entry_conflicts
@@ -28,12 +28,6 @@ def w(world):
     )
     w.subjects = {s.name: s for s in Subject.objects.filter(district=w.district)}
     return w
-
-
-def client_for(user) -> Client:
-    c = Client()
-    login(c, user)
-    return c
 
 
 # --- validation -------------------------------------------------------------------------------------------

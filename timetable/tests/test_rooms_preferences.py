@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import AuditLog, TeachingAssignment
-from core.testing import login
+from core.testing import client_for
 from timetable import services
 from timetable.models import CoursePlan, Room, TeacherRule, TimetableStatus
 from timetable.problem import problem_build
@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def w(world):
     return tt_world(world)
-
-
-def client_for(user) -> Client:
-    c = Client()
-    login(c, user)
-    return c
 
 
 def _both_classes_math(w):

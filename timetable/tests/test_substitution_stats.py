@@ -10,18 +10,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.models import AuditLog
-from core.testing import login
+from core.testing import client_for
 from timetable import selectors as sel
 from timetable.models import Substitution, TimetableEntry
 from timetable.testing import tt_world
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    c = Client()
-    login(c, user)
-    return c
 
 
 def _sub(w, entry, date, original, substitute, *, kind="substitute", status="approved", school=None):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.models import Term
-from core.testing import login
+from core.testing import client_for
 from timetable import selectors as sel
 from timetable import services
 from timetable.ics import timetable_events
@@ -19,12 +19,6 @@ from timetable.models import Timetable, TimetableEntry
 from timetable.testing import tt_world
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    c = Client()
-    login(c, user)
-    return c
 
 
 @pytest.fixture
